@@ -1,0 +1,1 @@
+"""Synthetic test-data generators (fixed seeds; never used in production code)."""
