@@ -1,0 +1,255 @@
+"""Find, measure and encode the face in a selfie or an ID portrait, and compare templates.
+
+Detection is dlib's HOG detector (its window is 80 px, so small faces are found by
+upsampling), alignment the 5-point predictor, the template dlib's ResNet (128-d) and
+the head turn an estimate from the 68-point landmarks. Pure: arrays in, dataclasses out.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from app.vision.faces.models import FaceModels
+from app.vision.faces.types import (
+    ENCODING_DIM,
+    FaceAnalysis,
+    FaceMatchResult,
+    FaceQualityThresholds,
+    FaceRole,
+    FaceSample,
+    MatchBands,
+)
+
+# Large selfies are detected on a copy at most this big (HOG cost grows with pixel count);
+# landmarks and the template are then computed on the full-resolution image.
+DETECT_MAX_SIDE = 560
+# Portrait crops are rescaled so their longer side is about this many pixels before detection.
+PORTRAIT_WORK_SIDE = 320
+# Share of the crop size added as a border around a portrait: tight crops cut the chin or
+# forehead, and HOG needs some context around the face.
+PORTRAIT_PAD_FRACTION = 0.3
+
+SHARPNESS_SIDE = 96  # face region is resampled to this square before measuring focus
+
+_DEFAULT_THRESHOLDS = FaceQualityThresholds()
+
+
+def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
+    """Return a C-contiguous RGB uint8 view/copy of a grey, RGB or RGBA array."""
+    if not isinstance(image, np.ndarray) or image.size == 0:
+        raise ValueError("image must be a non-empty numpy array")
+    if image.dtype != np.uint8:
+        raise ValueError(f"image must be uint8, got {image.dtype}")
+    if image.ndim == 2:
+        return np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_GRAY2RGB))
+    if image.ndim == 3 and image.shape[2] == 4:
+        return np.ascontiguousarray(image[:, :, :3])
+    if image.ndim == 3 and image.shape[2] == 3:
+        return np.ascontiguousarray(image)
+    raise ValueError(f"unsupported image shape {image.shape}")
+
+
+def face_sharpness(grey_face: np.ndarray) -> float:
+    """Focus score of a face region: Laplacian energy over intensity variance.
+
+    The region is resampled to a fixed square first, so the score does not grow with
+    resolution, and dividing by the contrast keeps dim faces from looking blurry.
+    """
+    square = cv2.resize(grey_face, (SHARPNESS_SIDE, SHARPNESS_SIDE), interpolation=cv2.INTER_AREA)
+    square = square.astype(np.float32)
+    contrast = float(square.var())
+    if contrast < 1e-6:
+        return 0.0
+    lap = cv2.Laplacian(square, cv2.CV_32F, ksize=3)
+    return float(lap.var()) / contrast / 16.0
+
+
+def _yaw_from_landmarks(points: np.ndarray) -> float:
+    """Approximate head turn (degrees, positive = face turned to the image's right).
+
+    Uses where the nose tip sits between the jaw ends: centred for a frontal face, moving
+    towards one side as the head turns. Coarse (about +/-10 degrees), enough for gating.
+    """
+    jaw_left, jaw_right, nose = points[0], points[16], points[30]
+    span = float(jaw_right[0] - jaw_left[0])
+    if span <= 1e-6:
+        return 90.0
+    offset = (float(nose[0] - jaw_left[0]) / span) * 2.0 - 1.0  # -1 .. 1
+    return math.degrees(math.asin(max(-1.0, min(1.0, offset))))
+
+
+def _detect(
+    detector: object, image: np.ndarray, upsamples: tuple[int, ...]
+) -> list[tuple[int, int, int, int, float]]:
+    """Run HOG with increasing upsampling until something is found: (l, t, r, b, score)."""
+    for upsample in upsamples:
+        rects, scores, _ = detector.run(image, upsample, 0.0)  # type: ignore[attr-defined]
+        if rects:
+            return [
+                (r.left(), r.top(), r.right(), r.bottom(), float(s))
+                for r, s in zip(rects, scores, strict=True)
+            ]
+    return []
+
+
+def _prepare(image: np.ndarray, role: FaceRole) -> tuple[np.ndarray, float, int]:
+    """Image to detect on, its scale against the input, and the padding added (portraits)."""
+    height, width = image.shape[:2]
+    if role == "selfie":
+        scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+        if scale < 1.0:
+            size = (round(width * scale), round(height * scale))
+            return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale, 0
+        return image, 1.0, 0
+    pad = round(PORTRAIT_PAD_FRACTION * max(height, width))
+    padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    scale = PORTRAIT_WORK_SIDE / max(height, width)
+    if scale > 4.0:
+        scale = 4.0
+    if abs(scale - 1.0) < 0.05:
+        return padded, 1.0, pad
+    interpolation = cv2.INTER_CUBIC if scale > 1.0 else cv2.INTER_AREA
+    size = (round(padded.shape[1] * scale), round(padded.shape[0] * scale))
+    return cv2.resize(padded, size, interpolation=interpolation), scale, pad
+
+
+def analyse_face(
+    image: np.ndarray,
+    *,
+    role: FaceRole,
+    models: FaceModels,
+    thresholds: FaceQualityThresholds = _DEFAULT_THRESHOLDS,
+    jitters: int = 0,
+) -> FaceAnalysis:
+    """Detect, measure and encode the face of a selfie or an ID portrait crop.
+
+    selfie: exactly one non-background face is expected (``selfie_no_face`` /
+    ``selfie_multiple_faces``); a small, blurry or turned face yields ``selfie_quality_low``.
+    portrait: small crops are upsampled and the largest face is used
+    (``face_portrait_not_found``; ``face_quality_low`` when too small or blurry).
+    A sample is returned whenever one face could be encoded, even with quality reasons,
+    so that the caller can still record a distance for a reviewer.
+    ``jitters`` > 1 averages that many jittered encodings (slower; see the benchmark notes).
+    """
+    rgb = as_rgb_uint8(image)
+    work, scale, pad = _prepare(rgb, role)
+    # Portraits are already upsampled to a workable size; one more doubling rescues
+    # faces that fill only part of a larger crop. Selfies get one doubling when nothing is
+    # found at the reduced size.
+    found = _detect(models.detector, work, (0, 1))
+    if not found:
+        code = "selfie_no_face" if role == "selfie" else "face_portrait_not_found"
+        return FaceAnalysis(faces_found=0, sample=None, reason_codes=(code,))
+
+    found.sort(key=lambda f: (f[2] - f[0]) * (f[3] - f[1]), reverse=True)
+    largest_width = found[0][2] - found[0][0]
+    min_width = thresholds.background_face_ratio * largest_width
+    significant = [f for f in found if (f[2] - f[0]) >= min_width]
+    reasons: list[str] = []
+    if role == "selfie" and len(significant) > 1:
+        return FaceAnalysis(
+            faces_found=len(significant), sample=None, reason_codes=("selfie_multiple_faces",)
+        )
+
+    # Landmarks and encoding: on the full-resolution input when detection ran on a reduced
+    # copy; on the upsampled work image for portraits (the encoder resamples to 150 px).
+    left, top, right, bottom, _ = found[0]
+    if scale < 1.0:
+        target = rgb
+        inv = 1.0 / scale
+        rect_coords = (left * inv, top * inv, right * inv, bottom * inv)
+        to_input = 1.0
+        offset = 0.0
+    else:
+        target = work
+        rect_coords = (float(left), float(top), float(right), float(bottom))
+        to_input = 1.0 / scale
+        offset = float(pad)
+
+    import dlib  # the models are loaded already; dlib itself is only needed for rectangles
+
+    rect = dlib.rectangle(*(round(v) for v in rect_coords))
+    shape5 = models.shape5(target, rect)
+    descriptor = models.encoder.compute_face_descriptor(target, shape5, max(0, jitters))
+    encoding = np.asarray(descriptor, dtype=np.float32).reshape(ENCODING_DIM)
+
+    shape68 = models.shape68(target, rect)
+    points = np.array([(p.x, p.y) for p in shape68.parts()], dtype=np.float32)
+    yaw = _yaw_from_landmarks(points)
+
+    t_h, t_w = target.shape[:2]
+    x0, y0 = max(0, round(rect_coords[0])), max(0, round(rect_coords[1]))
+    x1, y1 = min(t_w, round(rect_coords[2])), min(t_h, round(rect_coords[3]))
+    grey = cv2.cvtColor(target[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY) if x1 > x0 and y1 > y0 else None
+    sharpness = face_sharpness(grey) if grey is not None and grey.size else 0.0
+
+    def to_input_px(value: float) -> int:
+        return round(value * to_input - offset)
+
+    box = (
+        max(0, to_input_px(rect_coords[1])),
+        min(rgb.shape[1], to_input_px(rect_coords[2])),
+        min(rgb.shape[0], to_input_px(rect_coords[3])),
+        max(0, to_input_px(rect_coords[0])),
+    )
+    width_px = max(1, round((rect_coords[2] - rect_coords[0]) * to_input))
+
+    if role == "selfie":
+        if (
+            width_px < thresholds.min_selfie_face_width_px
+            or sharpness < thresholds.min_sharpness
+            or abs(yaw) > thresholds.max_abs_yaw_deg
+        ):
+            reasons.append("selfie_quality_low")
+    elif (
+        width_px < thresholds.min_portrait_face_width_px
+        or sharpness < thresholds.min_portrait_sharpness
+    ):
+        reasons.append("face_quality_low")
+
+    sample = FaceSample(
+        box=box, encoding=encoding, width_px=width_px, sharpness=sharpness, yaw_deg=yaw
+    )
+    faces_found = len(significant) if role == "selfie" else len(found)
+    return FaceAnalysis(faces_found=faces_found, sample=sample, reason_codes=tuple(reasons))
+
+
+def face_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Euclidean distance between two 128-d templates."""
+    va = np.asarray(a, dtype=np.float64).reshape(-1)
+    vb = np.asarray(b, dtype=np.float64).reshape(-1)
+    if va.shape != (ENCODING_DIM,) or vb.shape != (ENCODING_DIM,):
+        raise ValueError(f"templates must have {ENCODING_DIM} values, got {va.size} and {vb.size}")
+    if not (np.all(np.isfinite(va)) and np.all(np.isfinite(vb))):
+        raise ValueError("templates must be finite")
+    return float(np.linalg.norm(va - vb))
+
+
+def compare_faces(a: np.ndarray, b: np.ndarray, bands: MatchBands) -> FaceMatchResult:
+    """Compare two templates: distance, band and reason codes.
+
+    ``match`` -> no reason; ``review`` -> ``face_match_uncertain``;
+    ``mismatch`` -> ``face_mismatch`` (the policy sends it to a human, never auto-declines).
+    """
+    distance = face_distance(a, b)
+    band = bands.band(distance)
+    middle = (bands.match_max_distance + bands.mismatch_min_distance) / 2.0
+    # Logistic display score: 0.5 mid-grey-band, ~0.88 at the match edge for default bands.
+    width = max((bands.mismatch_min_distance - bands.match_max_distance) / 4.0, 0.02)
+    similarity = 1.0 / (1.0 + math.exp((distance - middle) / width))
+    reasons: tuple[str, ...] = ()
+    if band == "review":
+        reasons = ("face_match_uncertain",)
+    elif band == "mismatch":
+        reasons = ("face_mismatch",)
+    return FaceMatchResult(
+        distance=distance,
+        band=band,
+        similarity=similarity,
+        reason_codes=reasons,
+        match_max_distance=bands.match_max_distance,
+        mismatch_min_distance=bands.mismatch_min_distance,
+    )

@@ -1,0 +1,128 @@
+"""Policy file loading and validation."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from app.policy import REASON_MESSAGES, Policy, PolicyError, default_policy_text, load_policy
+from app.policy.reasons import FIXED_ACTIONS
+
+DESIGN_REASON_CODES = [
+    "document_unreadable",
+    "document_blurry",
+    "document_glare",
+    "document_cropped",
+    "document_expired",
+    "document_unsupported",
+    "mrz_not_found",
+    "mrz_check_failed",
+    "data_mismatch",
+    "underage",
+    "restricted_jurisdiction",
+    "selfie_no_face",
+    "selfie_multiple_faces",
+    "liveness_failed",
+    "liveness_challenge_failed",
+    "liveness_replay_suspected",
+    "face_mismatch",
+    "face_match_uncertain",
+    "liveness_not_checked",
+    "duplicate_face",
+    "duplicate_document",
+    "attempts_exceeded",
+]
+
+
+def _edited(**changes: object) -> str:
+    """The default policy with dotted keys replaced (value None deletes the key)."""
+    data = yaml.safe_load(default_policy_text())
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        node = data
+        for part in parents:
+            node = node[part]
+        if value is None:
+            del node[last]
+        else:
+            node[last] = value
+    return yaml.safe_dump(data)
+
+
+def test_default_policy_loads_with_documented_defaults() -> None:
+    policy = load_policy()
+    assert isinstance(policy, Policy)
+    assert policy.version
+    assert policy.face_bands.match_max_distance <= policy.face_bands.mismatch_min_distance
+    assert policy.liveness.required is True
+    assert policy.max_attempts == 5 and policy.attempt_window_hours == 6
+    assert policy.documents.min_age_years == 18
+    assert 0 <= policy.review_sample_rate < 0.2
+    assert {"mrz", "face_match", "duplicates", "quality"} <= policy.required_checks
+
+
+def test_loading_the_same_text_is_equal() -> None:
+    assert load_policy(default_policy_text()) == load_policy()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"surprise": 1}, "unknown key(s): surprise"),
+        ({"face__extra": 1}, "unknown key(s) in face: extra"),
+        ({"face__quality__min_blur": 3}, "in face.quality: min_blur"),
+        ({"face__match_max_distance": "0.5"}, "face.match_max_distance: expected a number"),
+        ({"face__match_max_distance": 0.7}, "must not exceed"),
+        ({"face__mismatch_min_distance": 9}, "outside"),
+        ({"liveness__requirement": "sometimes"}, "liveness.requirement"),
+        ({"documents__accepted_formats": ["TD4"]}, "unknown value(s) TD4"),
+        ({"documents__accepted_type_codes": ["PP"]}, "single letters"),
+        ({"documents__min_age_years": 17.5}, "whole number"),
+        ({"documents__expiry__action": "ignore"}, "documents.expiry.action"),
+        ({"restricted_jurisdictions__countries": ["fra"]}, "upper-case ICAO"),
+        ({"restricted_jurisdictions__action": "approve"}, "restricted_jurisdictions.action"),
+        ({"attempts__max_attempts": 0}, "attempts.max_attempts"),
+        ({"review__sample_rate": 1.5}, "review.sample_rate"),
+        ({"ocr__min_confidence": True}, "expected a number"),
+        ({"ocr": None}, "ocr: missing"),
+        ({"required_checks": ["mrz", "vibes"]}, "unknown value(s) vibes"),
+        ({"required_checks": ["mrz", "liveness"]}, "liveness.requirement"),
+    ],
+)
+def test_bad_policies_are_rejected_with_the_key_named(
+    changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(PolicyError) as excinfo:
+        load_policy(_edited(**changes))
+    assert message in str(excinfo.value)
+
+
+def test_non_mapping_and_broken_yaml_are_rejected() -> None:
+    with pytest.raises(PolicyError):
+        load_policy("- a\n- b\n")
+    with pytest.raises(PolicyError):
+        load_policy("version: [unclosed\n")
+
+
+def test_operator_copy_changes_take_effect() -> None:
+    policy = load_policy(
+        _edited(
+            version="ops-7",
+            restricted_jurisdictions__countries=["XXA", "D"],
+            restricted_jurisdictions__action="decline",
+            liveness__requirement="optional",
+        )
+    )
+    assert policy.version == "ops-7"
+    assert policy.jurisdictions.countries == frozenset({"XXA", "D"})
+    assert policy.jurisdictions.action == "decline"
+    assert policy.liveness.required is False
+
+
+def test_every_reason_code_has_a_message() -> None:
+    for code in DESIGN_REASON_CODES:
+        assert REASON_MESSAGES.get(code), code
+    for code in FIXED_ACTIONS:
+        assert REASON_MESSAGES.get(code), code
+    for code in ("document_expired", "restricted_jurisdiction", "liveness_failed"):
+        assert code in REASON_MESSAGES

@@ -1,0 +1,217 @@
+"""Face analysis on the real photos in shared data (dlib models from the installed wheel)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from app.vision.faces import (
+    FaceQualityThresholds,
+    MatchBands,
+    analyse_face,
+    compare_faces,
+    face_distance,
+    load_face_models,
+)
+from app.vision.faces.analyse import as_rgb_uint8, face_sharpness
+
+
+def _load(path: Path) -> np.ndarray:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    assert bgr is not None, path
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+@pytest.fixture(scope="module")
+def models():  # type: ignore[no-untyped-def]
+    return load_face_models()
+
+
+@pytest.fixture(scope="module")
+def faces(shared_data: Path) -> Path:
+    return shared_data / "faces"
+
+
+def _portrait_of(image: np.ndarray, box: tuple[int, int, int, int], width: int) -> np.ndarray:
+    """A passport-style crop around a detected face, resized so the crop is ``width`` px wide."""
+    top, right, bottom, left = box
+    face_h = bottom - top
+    cx, cy = (left + right) / 2, (top + bottom) / 2 - 0.1 * face_h
+    half_w, half_h = face_h * 0.8, face_h * 1.05
+    y0, y1 = max(0, round(cy - half_h)), min(image.shape[0], round(cy + half_h))
+    x0, x1 = max(0, round(cx - half_w)), min(image.shape[1], round(cx + half_w))
+    crop = image[y0:y1, x0:x1]
+    height = round(crop.shape[0] * width / crop.shape[1])
+    return cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def test_selfie_single_face_gives_a_128d_template(models, faces: Path) -> None:  # type: ignore[no-untyped-def]
+    result = analyse_face(_load(faces / "obama" / "obama.jpg"), role="selfie", models=models)
+    assert result.faces_found == 1
+    assert result.reason_codes == ()
+    assert result.sample is not None
+    assert result.sample.encoding.shape == (128,)
+    assert result.sample.encoding.dtype == np.float32
+    top, right, bottom, left = result.sample.box
+    assert 0 <= left < right <= 910 and 0 <= top < bottom <= 1137
+    assert result.sample.width_px > 150
+    assert result.sample.yaw_deg is not None and abs(result.sample.yaw_deg) < 15
+
+
+def test_selfie_with_two_people_is_rejected(models, faces: Path) -> None:  # type: ignore[no-untyped-def]
+    result = analyse_face(_load(faces / "multi" / "two_people.jpg"), role="selfie", models=models)
+    assert result.reason_codes == ("selfie_multiple_faces",)
+    assert result.faces_found == 2
+    assert result.sample is None
+
+
+def test_small_background_face_is_ignored(models, faces: Path) -> None:  # type: ignore[no-untyped-def]
+    user = _load(faces / "obama" / "obama.jpg")
+    found = analyse_face(user, role="selfie", models=models)
+    assert found.sample is not None
+    top, right, bottom, left = found.sample.box
+    cx, cy = (left + right) // 2, (top + bottom) // 2
+    user_crop = user[cy - 170 : cy + 170, cx - 170 : cx + 170]  # face ~237 px wide
+    other = _load(faces / "biden" / "biden2.jpg")  # face ~515 px in 1200 px
+    small = cv2.resize(other, (230, 230), interpolation=cv2.INTER_AREA)  # face ~100 px
+    canvas = np.full((540, 560, 3), 120, dtype=np.uint8)
+    canvas[0:230, 0:230] = small
+    canvas[200:540, 220:560] = user_crop
+    result = analyse_face(canvas, role="selfie", models=models)
+    assert result.reason_codes == ()
+    assert result.faces_found == 1
+    assert result.sample is not None and result.sample.width_px > 180
+    # the same background face counts once it is at least as big as the ratio allows
+    strict = analyse_face(
+        canvas,
+        role="selfie",
+        models=models,
+        thresholds=FaceQualityThresholds(background_face_ratio=0.2),
+    )
+    assert strict.reason_codes == ("selfie_multiple_faces",)
+
+
+def test_no_face_in_a_blank_image(models) -> None:  # type: ignore[no-untyped-def]
+    blank = np.full((480, 640, 3), 128, dtype=np.uint8)
+    selfie = analyse_face(blank, role="selfie", models=models)
+    assert selfie.reason_codes == ("selfie_no_face",) and selfie.sample is None
+    portrait = analyse_face(blank[:100, :80], role="portrait", models=models)
+    assert portrait.reason_codes == ("face_portrait_not_found",) and portrait.sample is None
+
+
+def test_small_portrait_is_found_and_matches_the_same_person(models, faces: Path) -> None:  # type: ignore[no-untyped-def]
+    selfie = analyse_face(_load(faces / "obama" / "obama.jpg"), role="selfie", models=models)
+    source = _load(faces / "obama" / "obama1.jpg")
+    src = analyse_face(source, role="selfie", models=models)
+    assert selfie.sample is not None and src.sample is not None
+    portrait_img = _portrait_of(source, src.sample.box, 60)
+    portrait = analyse_face(portrait_img, role="portrait", models=models)
+    assert portrait.sample is not None, portrait.reason_codes
+    # face width is reported in the crop's own pixels
+    assert 25 <= portrait.sample.width_px <= 60
+    distance = face_distance(selfie.sample.encoding, portrait.sample.encoding)
+    assert distance < 0.6
+
+    impostor = analyse_face(_load(faces / "biden" / "biden2.jpg"), role="selfie", models=models)
+    assert impostor.sample is not None
+    assert face_distance(impostor.sample.encoding, portrait.sample.encoding) > 0.6
+
+
+def test_tiny_portrait_is_flagged_low_quality(models, faces: Path) -> None:  # type: ignore[no-untyped-def]
+    source = _load(faces / "obama" / "obama.jpg")
+    src = analyse_face(source, role="selfie", models=models)
+    assert src.sample is not None
+    portrait = analyse_face(
+        _portrait_of(source, src.sample.box, 40),
+        role="portrait",
+        models=models,
+        thresholds=FaceQualityThresholds(min_portrait_face_width_px=50),
+    )
+    assert "face_quality_low" in portrait.reason_codes
+    assert portrait.sample is not None  # still encoded, so a reviewer sees a distance
+
+
+def test_small_selfie_face_is_low_quality(models, faces: Path) -> None:  # type: ignore[no-untyped-def]
+    result = analyse_face(
+        _load(faces / "resolution" / "obama-240p.jpg"), role="selfie", models=models
+    )
+    assert result.sample is not None
+    assert result.sample.width_px < 80
+    assert result.reason_codes == ("selfie_quality_low",)
+
+
+def test_blurry_selfie_is_low_quality(models, faces: Path) -> None:  # type: ignore[no-untyped-def]
+    sharp = _load(faces / "obama" / "obama.jpg")
+    blurred = cv2.GaussianBlur(sharp, (0, 0), sigmaX=12)
+    thresholds = FaceQualityThresholds()
+    sharp_result = analyse_face(sharp, role="selfie", models=models, thresholds=thresholds)
+    blurred_result = analyse_face(blurred, role="selfie", models=models, thresholds=thresholds)
+    assert sharp_result.sample is not None and blurred_result.sample is not None
+    assert blurred_result.sample.sharpness < sharp_result.sample.sharpness / 5
+    assert blurred_result.reason_codes == ("selfie_quality_low",)
+
+
+def test_grey_and_rgba_inputs_are_accepted() -> None:
+    grey = np.zeros((10, 12), dtype=np.uint8)
+    assert as_rgb_uint8(grey).shape == (10, 12, 3)
+    rgba = np.zeros((10, 12, 4), dtype=np.uint8)
+    assert as_rgb_uint8(rgba).shape == (10, 12, 3)
+    with pytest.raises(ValueError):
+        as_rgb_uint8(np.zeros((10, 12, 3), dtype=np.float32))
+    with pytest.raises(ValueError):
+        as_rgb_uint8(np.zeros((0, 0, 3), dtype=np.uint8))
+
+
+def test_sharpness_is_scale_normalised() -> None:
+    rng = np.random.default_rng(3)
+    texture = (rng.random((64, 64)) * 255).astype(np.uint8)
+    big = cv2.resize(texture, (256, 256), interpolation=cv2.INTER_NEAREST)
+    flat = np.full((64, 64), 90, dtype=np.uint8)
+    assert face_sharpness(flat) == 0.0
+    assert face_sharpness(big) > face_sharpness(cv2.GaussianBlur(big, (0, 0), 4)) * 3
+
+
+@pytest.mark.parametrize(
+    ("distance", "band", "codes"),
+    [
+        (0.2, "match", ()),
+        (0.45, "match", ()),
+        (0.5, "review", ("face_match_uncertain",)),
+        (0.6, "mismatch", ("face_mismatch",)),
+        (0.9, "mismatch", ("face_mismatch",)),
+    ],
+)
+def test_compare_faces_bands(distance: float, band: str, codes: tuple[str, ...]) -> None:
+    a = np.zeros(128, dtype=np.float32)
+    b = np.zeros(128, dtype=np.float32)
+    b[0] = distance
+    result = compare_faces(a, b, MatchBands(match_max_distance=0.45, mismatch_min_distance=0.6))
+    assert result.band == band
+    assert result.reason_codes == codes
+    assert result.distance == pytest.approx(distance, abs=1e-6)
+    assert 0.0 <= result.similarity <= 1.0
+    payload = result.to_json()
+    assert payload["band"] == band and payload["match"] == (band == "match")
+
+
+def test_similarity_decreases_with_distance() -> None:
+    bands = MatchBands()
+    a = np.zeros(128, dtype=np.float32)
+    scores = []
+    for d in (0.1, 0.4, 0.5, 0.55, 0.7, 1.0):
+        b = np.zeros(128, dtype=np.float32)
+        b[5] = d
+        scores.append(compare_faces(a, b, bands).similarity)
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_bad_bands_and_templates_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        MatchBands(match_max_distance=0.7, mismatch_min_distance=0.5)
+    with pytest.raises(ValueError):
+        face_distance(np.zeros(127), np.zeros(128))
+    with pytest.raises(ValueError):
+        face_distance(np.full(128, np.nan), np.zeros(128))
