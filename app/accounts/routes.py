@@ -1,0 +1,98 @@
+"""Platform API for accounts: flag, unflag, read access."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from app.accounts.models import ALLOWED, BLOCKED
+from app.accounts.service import access_view, get_account, get_or_create_account, set_access
+from app.core.deps import ApiPrincipal, DbSession, require_scope
+from app.core.errors import not_found
+from app.verifications import models as m
+from app.verifications import service
+from app.verifications.models import Verification
+from app.verifications.schemas import AccessOut, FlagRequest, FlagResponse, VerificationLink
+
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+
+WriteKey = Annotated[ApiPrincipal, Depends(require_scope("accounts:write"))]
+ReadKey = Annotated[ApiPrincipal, Depends(require_scope("accounts:read"))]
+
+
+def _access_out(account) -> AccessOut:  # type: ignore[no-untyped-def]
+    view = access_view(account)
+    return AccessOut(
+        account_id=view.external_id,
+        access=view.access,
+        reason=view.reason,
+        verification_id=view.verification_id,
+    )
+
+
+@router.post("/{account_id}/flag", response_model=FlagResponse)
+def flag_account(
+    account_id: str, body: FlagRequest, session: DbSession, principal: WriteKey
+) -> FlagResponse:
+    """Block the account's API access and open a verification; returns the link for the user.
+
+    Flagging an account that already has an open verification returns that verification
+    with a fresh link (the previous link stops working).
+    """
+    account = get_or_create_account(session, account_id)
+    set_access(session, account, BLOCKED, reason=body.reason, actor=principal.actor)
+    verification = (
+        session.get(Verification, account.open_verification_id)
+        if account.open_verification_id
+        else None
+    )
+    if verification is not None and service.expire_if_due(session, verification):
+        verification = None
+    if verification is None or verification.status in m.TERMINAL_STATUSES:
+        verification, secret = service.create_verification(session, account, principal.actor)
+    else:
+        secret = service.rotate_client_secret(verification)
+    session.commit()
+    return FlagResponse(
+        account=_access_out(account),
+        verification=VerificationLink(
+            id=verification.id,
+            status=verification.status,
+            url=service.capture_url(verification, secret),
+            client_secret=secret,
+            short_code=verification.short_code,
+            expires_at=verification.expires_at,
+        ),
+    )
+
+
+@router.post("/{account_id}/unflag", response_model=AccessOut)
+def unflag_account(account_id: str, session: DbSession, principal: WriteKey) -> AccessOut:
+    """Restore access without a verification (the platform's own decision); audited."""
+    account = get_account(session, account_id)
+    if account is None:
+        raise not_found("account")
+    set_access(session, account, ALLOWED, reason="unflagged_by_platform", actor=principal.actor)
+    if account.open_verification_id:
+        verification = session.get(Verification, account.open_verification_id)
+        if (
+            verification is not None
+            and verification.status not in m.TERMINAL_STATUSES
+            and verification.status != m.PROCESSING
+        ):
+            service.cancel(session, verification, principal.actor)
+    session.commit()
+    return _access_out(account)
+
+
+@router.get("/{account_id}/access", response_model=AccessOut)
+def read_access(account_id: str, session: DbSession, principal: ReadKey) -> AccessOut:
+    """``allowed`` or ``blocked``, why, and the open verification if any.
+
+    Unknown accounts have never been flagged, so they are allowed.
+    """
+    account = get_account(session, account_id)
+    if account is None:
+        return AccessOut(account_id=account_id, access=ALLOWED, reason=None, verification_id=None)
+    return _access_out(account)

@@ -1,0 +1,426 @@
+"""The ``idgate`` command. Every subcommand prints JSON with ``--json``; exit 0 when the
+command ran, 2 on bad usage (unknown options, unreadable input files)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad usage: reported with exit code 2."""
+
+
+def _print(payload: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(payload, indent=2, sort_keys=False, default=str))
+    else:
+        for key, value in payload.items():
+            if isinstance(value, dict | list):
+                value = json.dumps(value, default=str)
+            print(f"{key}: {value}")
+
+
+def _read_file(path: str) -> bytes:
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"no such file: {path}")
+    return p.read_bytes()
+
+
+def _load_rgb(path: str):  # type: ignore[no-untyped-def]
+    from app.media import decode_image
+    from app.vision.errors import ImageRejected
+
+    try:
+        return decode_image(
+            _read_file(path), max_bytes=200 * 1024 * 1024, max_pixels=100_000_000
+        ).rgb
+    except ImageRejected as exc:
+        raise UsageError(f"{path}: {exc.reason_code}: {exc.message}") from exc
+
+
+def _load_media(paths: list[str]) -> tuple[list[Any], list[float]]:
+    """One video file, or several frame images in order (timestamps at 10 fps)."""
+    from app.media import read_video_frames, sniff_media_type
+
+    if len(paths) == 1:
+        head = _read_file(paths[0])[:16]
+        if (sniff_media_type(head) or "").startswith("video/"):
+            frames, times = read_video_frames(paths[0], max_frames=36)
+            if not frames:
+                raise UsageError(f"{paths[0]}: no decodable frames")
+            return frames, times
+    frames = [_load_rgb(p) for p in paths]
+    return frames, [i / 10.0 for i in range(len(frames))]
+
+
+# --- subcommands -------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> dict[str, Any]:
+    from app.core.config import get_settings
+    from app.core.migrate import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    return {"migrated": True, "database": _redact_url(settings.resolved_database_url)}
+
+
+def _redact_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def cmd_apikey_create(args: argparse.Namespace) -> dict[str, Any]:
+    from app.core.audit import SYSTEM, record
+    from app.core.db import session_scope
+    from app.core.models import ApiKey
+    from app.core.security import generate_api_key
+    from app.core.types import new_id
+
+    scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+    full, prefix, digest = generate_api_key()
+    with session_scope() as session:
+        key = ApiKey(
+            id=new_id("key"), name=args.name, prefix=prefix, secret_hash=digest, scopes=scopes
+        )
+        session.add(key)
+        record(session, SYSTEM, "api_key.created", "api_key", key.id, name=args.name, scopes=scopes)
+        key_id = key.id
+    return {
+        "id": key_id,
+        "name": args.name,
+        "scopes": scopes,
+        "api_key": full,
+        "note": "shown once; store it in your platform's secret manager",
+    }
+
+
+def cmd_reviewer_create(args: argparse.Namespace) -> dict[str, Any]:
+    from app.core.db import session_scope
+    from app.reviews.service import create_reviewer
+
+    password = args.password or os.environ.get("IDGATE_REVIEWER_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise UsageError("give --password, IDGATE_REVIEWER_PASSWORD or run in a terminal")
+        password = getpass.getpass("Password (12+ characters): ")
+    try:
+        with session_scope() as session:
+            reviewer = create_reviewer(session, args.email, password, args.role)
+            out = {"id": reviewer.id, "email": reviewer.email, "role": reviewer.role}
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    return out
+
+
+def cmd_mrz(args: argparse.Namespace) -> dict[str, Any]:
+    from app.vision.document.reader import read_document
+    from app.vision.faces import load_face_models
+
+    image = _load_rgb(args.image)
+    started = time.perf_counter()
+    reading = read_document(
+        image, today=date.today(), models=load_face_models(), find_portrait=False
+    )
+    out = reading.mrz.to_json()
+    out["reason_codes"] = list(reading.reason_codes)
+    out["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return out
+
+
+def cmd_match(args: argparse.Namespace) -> dict[str, Any]:
+    from app.policy_runtime import get_policy
+    from app.vision.faces import analyse_face, compare_faces, load_face_models
+
+    policy = get_policy()
+    models = load_face_models()
+    a = analyse_face(
+        _load_rgb(args.image_a), role="selfie", models=models, thresholds=policy.face_quality
+    )
+    b = analyse_face(
+        _load_rgb(args.image_b),
+        role="portrait" if args.portrait else "selfie",
+        models=models,
+        thresholds=policy.face_quality,
+    )
+    out: dict[str, Any] = {
+        "distance": None,
+        "match": False,
+        "threshold": policy.face_bands.match_max_distance,
+        "faces": [a.faces_found, b.faces_found],
+    }
+    if a.sample is None or b.sample is None:
+        out["reasons"] = list(dict.fromkeys(a.reason_codes + b.reason_codes))
+        return out
+    result = compare_faces(a.sample.encoding, b.sample.encoding, policy.face_bands)
+    out.update(
+        {
+            "distance": round(result.distance, 4),
+            "match": result.band == "match",
+            "band": result.band,
+            "reasons": list(result.reason_codes),
+        }
+    )
+    return out
+
+
+def _challenge(text: str | None) -> list[str] | None:
+    from app.vision.liveness.challenge import ACTIONS
+
+    if not text:
+        return None
+    actions = [a.strip() for a in text.split(",") if a.strip()]
+    unknown = [a for a in actions if a not in ACTIONS]
+    if unknown:
+        raise UsageError(f"unknown actions {unknown}; choose from {list(ACTIONS)}")
+    return actions
+
+
+def cmd_liveness(args: argparse.Namespace) -> dict[str, Any]:
+    from app.vision.faces import load_face_models
+    from app.vision.liveness.verify import verify_liveness
+
+    challenge = _challenge(args.challenge)
+    if not challenge:
+        raise UsageError("--challenge is required (e.g. turn_left,blink)")
+    frames, times = _load_media(args.media)
+    result = verify_liveness(frames, times, challenge, models=load_face_models())
+    return result.to_json()
+
+
+def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
+    from app.pipeline import evaluate
+    from app.policy_runtime import get_policy
+    from app.vision.faces import load_face_models
+
+    started = time.perf_counter()
+    policy = get_policy()
+    models = load_face_models()
+    challenge = _challenge(args.challenge)
+    document = evaluate.evaluate_document(
+        _load_rgb(args.document), today=date.today(), models=models
+    )
+    frames, times = _load_media(args.selfie)
+    selfie = evaluate.evaluate_selfie(
+        frames, times if challenge else None, challenge, policy=policy, models=models
+    )
+    _portrait_face, match = evaluate.evaluate_face_match(
+        selfie.face, document.portrait, policy=policy, models=models
+    )
+    duplicates = evaluate.evaluate_duplicates([], [], policy=policy, model_version=models.version)
+    checks = [*document.checks, *selfie.checks, match, duplicates]
+    decision = evaluate.decide_attempt(
+        checks, document.facts, policy=policy, today=date.today(), review_sample_draw=1.0
+    )
+    return {
+        "decision": decision.status,
+        "reasons": list(decision.reason_codes),
+        "escalations": list(decision.escalations),
+        "policy_version": decision.policy_version,
+        "document": document.summary,
+        "face_match": {
+            "outcome": match.outcome,
+            "reason_codes": list(match.reason_codes),
+            **dict(match.details),
+        },
+        "liveness": selfie.liveness.to_json()
+        if selfie.liveness
+        else {"live": None, "reasons": ["liveness_not_checked"]},
+        "checks": [c.to_json() for c in decision.checks],
+        "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    return subprocess.call(_worker_command(args.concurrency))
+
+
+def _worker_command(concurrency: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "-Q",
+        "idgate",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """API, a real worker process and the pages, on the configured (default embedded) set-up."""
+    import uvicorn
+
+    from app.core.config import get_settings
+    from app.pipeline.stages import requeue_stale
+    from app.storage.blobs import get_keys
+
+    settings = get_settings()
+    cmd_migrate(args)
+    get_keys()  # creates the key files (mode 0600) on first run
+    print(
+        f"idgate: data in {settings.data_dir.resolve()}, database "
+        f"{_redact_url(settings.resolved_database_url)}, broker {settings.broker_url}",
+        flush=True,
+    )
+    worker = subprocess.Popen(_worker_command(args.concurrency), env=os.environ.copy())
+    stop = threading.Event()
+
+    def _sweeper() -> None:
+        # A broker without redelivery (the embedded one) can lose a message when a worker
+        # dies; stuck stages are re-enqueued. Stages are idempotent, so this is safe.
+        while not stop.wait(30):
+            try:
+                requeue_stale(settings.stale_processing_after_s)
+            except Exception as exc:
+                print(f"idgate: sweeper error: {exc}", file=sys.stderr)
+            if worker.poll() is not None:
+                print("idgate: worker exited; stopping", file=sys.stderr)
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    threading.Thread(target=_sweeper, daemon=True).start()
+    try:
+        print(f"idgate: serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
+        uvicorn.run(
+            "app.main:create_app", factory=True, host=args.host, port=args.port, log_level="info"
+        )
+    finally:
+        stop.set()
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    return EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    module = {
+        "documents": "benchmarks.bench_documents",
+        "liveness": "benchmarks.bench_liveness",
+        "faces": "benchmarks.bench_faces",
+        "duplicates": "benchmarks.bench_duplicates",
+        "api": "benchmarks.bench_api",
+    }[args.suite]
+    return subprocess.call([sys.executable, "-m", module, *args.rest])
+
+
+# --- parser ------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="idgate", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--json", action="store_true", help="print JSON")
+        return p
+
+    p = add("serve", "run API, worker and pages (embedded default: SQLite, files, local broker)")
+    p.add_argument("--host", default=os.environ.get("IDGATE_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("IDGATE_PORT", "8000")))
+    p.add_argument("--concurrency", type=int, default=1)
+    p.set_defaults(run=cmd_serve, raw=True)
+
+    p = add("worker", "run a Celery worker")
+    p.add_argument("--concurrency", type=int, default=1)
+    p.set_defaults(run=cmd_worker, raw=True)
+
+    add("migrate", "create or upgrade the database schema").set_defaults(run=cmd_migrate)
+
+    p = add("apikey", "manage platform API keys")
+    apisub = p.add_subparsers(dest="action", required=True)
+    c = apisub.add_parser("create", help="create an API key (printed once)")
+    c.add_argument("name")
+    c.add_argument(
+        "--scopes",
+        default="accounts:read,accounts:write,verifications:read,"
+        "verifications:write,webhooks:write",
+    )
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(run=cmd_apikey_create)
+
+    p = add("reviewer", "manage reviewer accounts")
+    rsub = p.add_subparsers(dest="action", required=True)
+    c = rsub.add_parser("create", help="create a reviewer")
+    c.add_argument("email")
+    c.add_argument("--role", default="reviewer", choices=["reviewer", "admin"])
+    c.add_argument("--password", help="else IDGATE_REVIEWER_PASSWORD or a prompt")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(run=cmd_reviewer_create)
+
+    p = add("mrz", "read the MRZ of a document image")
+    p.add_argument("image")
+    p.set_defaults(run=cmd_mrz)
+
+    p = add("match", "compare the faces of two images")
+    p.add_argument("image_a")
+    p.add_argument("image_b")
+    p.add_argument("--portrait", action="store_true", help="IMAGE_B is an ID portrait")
+    p.set_defaults(run=cmd_match)
+
+    p = add("liveness", "verify a liveness challenge from a video or ordered frames")
+    p.add_argument("media", nargs="+")
+    p.add_argument("--challenge", required=True, help="e.g. turn_left,blink")
+    p.set_defaults(run=cmd_liveness)
+
+    p = add("verify", "run the whole pipeline and policy without the database")
+    p.add_argument("--document", required=True)
+    p.add_argument("--document-back")
+    p.add_argument("--selfie", nargs="+", required=True)
+    p.add_argument("--challenge")
+    p.set_defaults(run=cmd_verify)
+
+    p = add("bench", "run a benchmark suite (prints figures)")
+    p.add_argument("suite", choices=["documents", "liveness", "faces", "duplicates", "api"])
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(run=cmd_bench, raw=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.run(args)
+    except UsageError as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": {"code": "bad_usage", "message": str(exc)}}))
+        else:
+            print(f"idgate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if getattr(args, "raw", False):
+        return int(result or 0)
+    _print(result, getattr(args, "json", False))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Service configuration from ``IDGATE_*`` environment variables.
+
+The defaults are the embedded set-up (SQLite, local encrypted files, a filesystem
+broker) under ``IDGATE_DATA_DIR`` (``./.idgate``). Production points
+``IDGATE_DATABASE_URL`` at PostgreSQL and ``IDGATE_BROKER_URL`` at Redis or RabbitMQ.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_BROKER = "filesystem://"
+
+
+class Settings(BaseSettings):
+    """All settings; each field maps to ``IDGATE_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="IDGATE_", extra="ignore")
+
+    data_dir: Path = Path(".idgate")
+    database_url: str | None = None
+    broker_url: str = EMBEDDED_BROKER
+    # Redis redelivers an unacknowledged task only after this many seconds.
+    broker_visibility_timeout_s: int = 3600
+    public_base_url: str = "http://127.0.0.1:8000"
+    # base64 AES-256 key for blobs and secrets at rest; generated into data_dir when unset.
+    storage_key: str | None = None
+    # secret used to sign reviewer session cookies and to key document fingerprints.
+    app_secret: str | None = None
+    policy_file: Path | None = None
+
+    verification_ttl_hours: int = 72
+    challenge_ttl_s: int = 120
+    max_upload_bytes: int = 15 * 1024 * 1024
+    max_video_bytes: int = 40 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    max_selfie_frames: int = 60
+    task_time_limit_s: int = 300
+    stale_processing_after_s: int = 600
+    webhook_timeout_s: float = 5.0
+    # Test-only: pause the document stage so a test can kill the worker mid-task.
+    debug_stage_delay_s: float = Field(default=0.0, ge=0.0, le=30.0)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite inside ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'idgate.db').resolve()}"
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url.startswith("filesystem://")
+
+    @property
+    def broker_dir(self) -> Path:
+        return (self.data_dir / "broker").resolve()
+
+    @property
+    def blob_dir(self) -> Path:
+        return (self.data_dir / "blobs").resolve()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

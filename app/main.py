@@ -1,0 +1,119 @@
+"""The FastAPI application: routers, error handlers, health and metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.accounts.routes import router as accounts_router
+from app.core.db import get_engine
+from app.core.errors import ApiError
+from app.reviews.routes import router as review_router
+from app.verifications.routes import capture, platform
+from app.web.routes import STATIC_DIR
+from app.web.routes import router as pages_router
+from app.webhooks.routes import router as webhooks_router
+
+log = logging.getLogger(__name__)
+
+HTTP_REQUESTS = Counter(
+    "idgate_http_requests_total", "HTTP requests", ["method", "route", "status"]
+)
+HTTP_LATENCY = Histogram("idgate_http_request_seconds", "HTTP request latency", ["route"])
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from app.policy_runtime import get_policy
+
+    get_policy()  # a bad policy file must stop start-up, not the first request
+    yield
+
+
+def create_app() -> FastAPI:
+    """Build the app. Importing this module loads no vision model."""
+    app = FastAPI(
+        title="idgate",
+        version="0.1.0",
+        description=(
+            "Identity verification that restores API access to flagged accounts. "
+            "Platform endpoints take `Authorization: Bearer idg_…` API keys; the capture "
+            "session endpoints take the verification's `X-Client-Secret`; reviewer "
+            "endpoints take the console session cookie and `X-CSRF-Token`."
+        ),
+        lifespan=_lifespan,
+    )
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
+        err = ApiError(422, "validation_error", None, errors=errors)
+        return JSONResponse(err.body(), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(
+            ApiError(exc.status_code, code, str(exc.detail)).body(), status_code=exc.status_code
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse(
+            ApiError(500, "internal_error", "Something went wrong.").body(), status_code=500
+        )
+
+    @app.middleware("http")
+    async def _metrics(request: Request, call_next):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(path).observe(time.perf_counter() - start)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    def readyz() -> JSONResponse:
+        try:
+            with get_engine().connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            return JSONResponse(
+                {"status": "unavailable", "database": str(exc)[:200]}, status_code=503
+            )
+        return JSONResponse({"status": "ready", "database": "ok"})
+
+    @app.get("/metrics", tags=["ops"])
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(accounts_router)
+    app.include_router(platform)
+    app.include_router(capture)
+    app.include_router(review_router)
+    app.include_router(webhooks_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,38 @@
+"""Imports every model so that ``Base.metadata`` is complete (Alembic, tests)."""
+
+from app.accounts.models import AccessChange, Account
+from app.core.db import Base
+from app.core.models import ApiKey, AuditEvent, IdempotencyRecord
+from app.reviews.models import ReviewCase, Reviewer
+from app.verifications.models import (
+    Artifact,
+    Attempt,
+    CheckRecord,
+    DecisionRecord,
+    DocumentFingerprint,
+    FaceTemplate,
+    LivenessChallenge,
+    Verification,
+)
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+__all__ = [
+    "AccessChange",
+    "Account",
+    "ApiKey",
+    "Artifact",
+    "Attempt",
+    "AuditEvent",
+    "Base",
+    "CheckRecord",
+    "DecisionRecord",
+    "DocumentFingerprint",
+    "FaceTemplate",
+    "IdempotencyRecord",
+    "LivenessChallenge",
+    "ReviewCase",
+    "Reviewer",
+    "Verification",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]

@@ -1,0 +1,1 @@
+"""The verification pipeline: pure-core evaluation (``evaluate``) and its DB-backed stages."""

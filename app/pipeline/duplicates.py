@@ -1,0 +1,81 @@
+"""The worker's in-memory 1:N index over face templates, kept in sync with the database.
+
+Templates are stored encrypted; each worker process decrypts them once into a
+``TemplateIndex`` and then only loads what is new (and drops what was redacted).
+See docs/duplicates-at-scale.md for the plan beyond one process's memory.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.security import decrypt, encrypt
+from app.storage.blobs import get_keys
+from app.verifications.models import DocumentFingerprint, FaceTemplate
+from app.vision.faces.index import IndexHit, TemplateIndex
+
+_lock = threading.Lock()
+_index = TemplateIndex()
+_indexed: set[str] = set()  # template ids currently in _index
+
+
+def _aad(template_id: str) -> bytes:
+    return f"face-template:{template_id}".encode()
+
+
+def seal_encoding(template_id: str, encoding: np.ndarray) -> bytes:
+    """Encrypt a 128-d encoding for storage (biometric data: never stored in clear)."""
+    return encrypt(
+        get_keys().storage_key, np.asarray(encoding, dtype="<f4").tobytes(), _aad(template_id)
+    )
+
+
+def open_encoding(template: FaceTemplate) -> np.ndarray:
+    raw = decrypt(get_keys().storage_key, template.encrypted_encoding, _aad(template.id))
+    return np.frombuffer(raw, dtype="<f4").astype(np.float32)
+
+
+def sync_index(session: Session) -> TemplateIndex:
+    """Bring the process-wide index up to date with the face_templates table."""
+    with _lock:
+        rows = session.execute(
+            select(FaceTemplate.id, FaceTemplate.account_id).where(FaceTemplate.source == "selfie")
+        ).all()
+        live = {row.id: row.account_id for row in rows}
+        for key in [k for k in _indexed if k not in live]:
+            _index.remove(key)
+            _indexed.discard(key)
+        missing = [k for k in live if k not in _indexed]
+        for start in range(0, len(missing), 1000):
+            batch = session.scalars(
+                select(FaceTemplate).where(FaceTemplate.id.in_(missing[start : start + 1000]))
+            )
+            for template in batch:
+                _index.add(template.id, template.account_id, open_encoding(template))
+                _indexed.add(template.id)
+        return _index
+
+
+def search_faces(
+    session: Session, encoding: np.ndarray, account_id: str, max_distance: float
+) -> list[IndexHit]:
+    """Other accounts' selfie templates within ``max_distance`` of ``encoding``."""
+    index = sync_index(session)
+    with _lock:
+        return index.search(encoding, max_distance=max_distance, exclude_group=account_id, limit=20)
+
+
+def accounts_sharing_document(session: Session, fingerprint: str, account_id: str) -> list[str]:
+    rows = session.scalars(
+        select(DocumentFingerprint.account_id)
+        .where(
+            DocumentFingerprint.fingerprint == fingerprint,
+            DocumentFingerprint.account_id != account_id,
+        )
+        .distinct()
+    )
+    return list(rows)

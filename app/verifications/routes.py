@@ -1,0 +1,271 @@
+"""HTTP routes: the platform's verification API and the end user's capture session API."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from sqlalchemy import select
+
+from app.accounts.models import Account
+from app.accounts.service import get_or_create_account
+from app.core.deps import ApiPrincipal, DbSession, client_secret_header, require_scope
+from app.core.errors import ApiError, not_found
+from app.core.reasons import message_for
+from app.policy import Policy
+from app.policy_runtime import get_policy
+from app.verifications import models as m
+from app.verifications import service
+from app.verifications.models import Verification
+from app.verifications.schemas import (
+    ChallengeOut,
+    CreateVerificationRequest,
+    SessionStatus,
+    UploadOut,
+    VerificationLink,
+    VerificationList,
+    VerificationOut,
+)
+from app.verifications.views import verification_out
+
+platform = APIRouter(prefix="/v1/verifications", tags=["verifications"])
+capture = APIRouter(prefix="/v1/sessions", tags=["capture session"])
+
+ReadKey = Annotated[ApiPrincipal, Depends(require_scope("verifications:read"))]
+WriteKey = Annotated[ApiPrincipal, Depends(require_scope("verifications:write"))]
+ClientSecret = Annotated[str | None, Depends(client_secret_header)]
+
+ACTION_PROMPTS = {
+    "turn_left": "Slowly turn your head to your left, then back to the camera.",
+    "turn_right": "Slowly turn your head to your right, then back to the camera.",
+    "look_up": "Tilt your head up, then back to the camera.",
+    "look_down": "Tilt your head down, then back to the camera.",
+    "blink": "Blink your eyes.",
+    "smile": "Smile.",
+}
+
+
+def _get(session: DbSession, verification_id: str) -> Verification:
+    verification = session.get(Verification, verification_id)
+    if verification is None:
+        raise not_found("verification")
+    return verification
+
+
+@platform.post("", status_code=201, response_model=VerificationLink)
+def create_verification(
+    body: CreateVerificationRequest, session: DbSession, principal: WriteKey
+) -> VerificationLink:
+    """Open a verification for an account (without changing its access)."""
+    account = get_or_create_account(session, body.account_id)
+    verification, secret = service.create_verification(session, account, principal.actor)
+    session.commit()
+    return VerificationLink(
+        id=verification.id,
+        status=verification.status,
+        url=service.capture_url(verification, secret),
+        client_secret=secret,
+        short_code=verification.short_code,
+        expires_at=verification.expires_at,
+    )
+
+
+@platform.get("", response_model=VerificationList)
+def list_verifications(
+    session: DbSession,
+    principal: ReadKey,
+    status: str | None = None,
+    account_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: str | None = None,
+) -> VerificationList:
+    """Newest first; ``cursor`` is the ``next_cursor`` of the previous page."""
+    query = select(Verification).order_by(Verification.created_at.desc(), Verification.id.desc())
+    if status:
+        query = query.where(Verification.status == status)
+    if account_id:
+        query = query.join(Account, Account.id == Verification.account_id).where(
+            Account.external_id == account_id
+        )
+    if cursor:
+        anchor = session.get(Verification, cursor)
+        if anchor is None:
+            raise ApiError(422, "validation_error", "unknown cursor")
+        query = query.where(
+            (Verification.created_at < anchor.created_at)
+            | ((Verification.created_at == anchor.created_at) & (Verification.id < anchor.id))
+        )
+    rows = list(session.scalars(query.limit(limit + 1)))
+    page = rows[:limit]
+    return VerificationList(
+        data=[verification_out(session, v, with_checks=False) for v in page],
+        next_cursor=page[-1].id if len(rows) > limit else None,
+    )
+
+
+@platform.get("/{verification_id}", response_model=VerificationOut)
+def read_verification(
+    verification_id: str, session: DbSession, principal: ReadKey
+) -> VerificationOut:
+    verification = _get(session, verification_id)
+    if service.expire_if_due(session, verification):
+        session.commit()
+    return verification_out(session, verification)
+
+
+@platform.post("/{verification_id}/cancel", response_model=VerificationOut)
+def cancel_verification(
+    verification_id: str, session: DbSession, principal: WriteKey
+) -> VerificationOut:
+    verification = _get(session, verification_id)
+    service.cancel(session, verification, principal.actor)
+    session.commit()
+    return verification_out(session, verification)
+
+
+@platform.post("/{verification_id}/redact", response_model=VerificationOut)
+def redact_verification(
+    verification_id: str, session: DbSession, principal: WriteKey
+) -> VerificationOut:
+    """Delete the images and face templates; the decision and audit trail stay."""
+    verification = _get(session, verification_id)
+    service.redact(session, verification, principal.actor)
+    session.commit()
+    return verification_out(session, verification)
+
+
+# --- end user's capture session ----------------------------------------------------
+
+
+def _client(session: DbSession, verification_id: str, secret: str | None) -> Verification:
+    return service.authenticate_client(session, verification_id, secret)
+
+
+@capture.post("/{verification_id}/challenge", response_model=ChallengeOut)
+def start_challenge(verification_id: str, session: DbSession, secret: ClientSecret) -> ChallengeOut:
+    """Issue a single-use liveness challenge (2-3 actions, expires in about two minutes)."""
+    verification = _client(session, verification_id, secret)
+    challenge, nonce = service.issue_challenge(session, verification)
+    session.commit()
+    return ChallengeOut(
+        challenge_id=challenge.id,
+        nonce=nonce,
+        actions=list(challenge.actions),
+        expires_at=challenge.expires_at,
+        prompts={a: ACTION_PROMPTS[a] for a in challenge.actions},
+    )
+
+
+@capture.post("/{verification_id}/document", response_model=UploadOut)
+async def upload_document(
+    verification_id: str,
+    session: DbSession,
+    secret: ClientSecret,
+    file: Annotated[UploadFile, File()],
+    side: Annotated[str, Form()] = "front",
+) -> UploadOut:
+    verification = _client(session, verification_id, secret)
+    data = await _read_limited(file)
+    artifact = service.upload_document(session, verification, side, data)
+    session.commit()
+    return UploadOut(artifact_ids=[artifact.id], kind=artifact.kind, status=verification.status)
+
+
+@capture.post("/{verification_id}/selfie", response_model=UploadOut)
+async def upload_selfie(
+    verification_id: str,
+    session: DbSession,
+    secret: ClientSecret,
+    files: Annotated[list[UploadFile], File()],
+    nonce: Annotated[str | None, Form()] = None,
+    timestamps: Annotated[
+        str | None, Form(description="JSON list of seconds, one per frame")
+    ] = None,
+) -> UploadOut:
+    """A still selfie, or the liveness burst (frames + timestamps, or one video) with the nonce."""
+    verification = _client(session, verification_id, secret)
+    times: list[float] | None = None
+    if timestamps:
+        try:
+            times = [float(t) for t in json.loads(timestamps)]
+        except (ValueError, TypeError) as exc:
+            raise ApiError(
+                422, "validation_error", "timestamps must be a JSON list of numbers"
+            ) from exc
+    blobs = [await _read_limited(f) for f in files]
+    stored = service.upload_selfie(session, verification, blobs, timestamps_s=times, nonce=nonce)
+    session.commit()
+    return UploadOut(
+        artifact_ids=[a.id for a in stored], kind=stored[0].kind, status=verification.status
+    )
+
+
+@capture.post("/{verification_id}/submit", response_model=SessionStatus)
+def submit(
+    verification_id: str,
+    session: DbSession,
+    secret: ClientSecret,
+    policy: Annotated[Policy, Depends(get_policy)],
+) -> SessionStatus:
+    verification = _client(session, verification_id, secret)
+    service.submit(session, verification, policy)
+    session.commit()
+    return session_status(session, verification)
+
+
+@capture.get("/{verification_id}/status", response_model=SessionStatus)
+def status(verification_id: str, session: DbSession, secret: ClientSecret) -> SessionStatus:
+    verification = _client(session, verification_id, secret)
+    if service.expire_if_due(session, verification):
+        session.commit()
+    return session_status(session, verification)
+
+
+NEXT_STEPS = {
+    m.CREATED: "capture_document",
+    m.AWAITING_INPUT: "capture",
+    m.PROCESSING: "wait",
+    m.NEEDS_REVIEW: "wait_for_review",
+    m.RESUBMISSION_REQUESTED: "retry",
+    m.APPROVED: "access_restored",
+    m.DECLINED: "contact_support",
+    m.EXPIRED: "request_new_link",
+    m.CANCELED: "request_new_link",
+}
+
+
+def session_status(session: DbSession, verification: Verification) -> SessionStatus:
+    has_document = has_selfie = False
+    if verification.current_attempt_id and verification.status in m.INPUT_STATUSES:
+        attempt_id = verification.current_attempt_id
+        has_document = bool(service.live_artifacts(session, attempt_id, ("document_front",)))
+        has_selfie = bool(service.live_artifacts(session, attempt_id, ("selfie", "selfie_frame")))
+        attempt = session.get(m.Attempt, attempt_id)
+        if attempt is not None and attempt.state != "collecting":
+            has_document = has_selfie = False
+    codes = list(verification.reason_codes or [])
+    return SessionStatus(
+        id=verification.id,
+        status=verification.status,
+        reason_codes=codes,
+        messages={c: message_for(c) for c in codes},
+        next_step=NEXT_STEPS.get(verification.status, "wait"),
+        has_document=has_document,
+        has_selfie=has_selfie,
+        attempts=verification.attempt_count or 0,
+    )
+
+
+async def _read_limited(upload: UploadFile) -> bytes:
+    """Read an upload, refusing to buffer more than the video limit."""
+    from app.core.config import get_settings
+
+    limit = get_settings().max_video_bytes
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "upload_too_large")
+    return data
+
+
+__all__ = ["capture", "platform"]

@@ -1,0 +1,58 @@
+"""The Celery application: broker from settings, reliable delivery, models loaded per process."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+from app.core.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def make_celery(settings: Settings) -> Celery:
+    """Build the Celery app for these settings (embedded filesystem broker or Redis/RabbitMQ)."""
+    app = Celery("idgate", broker=settings.broker_url, include=["workers.tasks"])
+    transport_options: dict[str, object] = {}
+    if settings.embedded_broker:
+        folder = settings.broker_dir
+        (folder / "queue").mkdir(parents=True, exist_ok=True)
+        (folder / "processed").mkdir(parents=True, exist_ok=True)
+        transport_options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        }
+    elif settings.broker_url.startswith(("redis://", "rediss://")):
+        transport_options = {"visibility_timeout": settings.broker_visibility_timeout_s}
+    app.conf.update(
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_time_limit=settings.task_time_limit_s,
+        task_soft_time_limit=max(10, settings.task_time_limit_s - 30),
+        task_default_queue="idgate",
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        task_serializer="json",
+        accept_content=["json"],
+    )
+    return app
+
+
+celery_app = make_celery(get_settings())
+
+
+@worker_process_init.connect
+def _load_models_once(**_kwargs: object) -> None:
+    """Heavy models load once in each worker process, never in the web app."""
+    from app.vision.faces.models import load_face_models
+
+    load_face_models()
+    log.info("face models loaded")

@@ -1,0 +1,58 @@
+"""Celery tasks: thin wrappers that pass ids to the pipeline and webhook code."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task
+
+from app.core.config import get_settings
+from app.core.db import session_scope
+from app.pipeline.stages import requeue_stale, run_stage
+from app.webhooks.delivery import DeliveryFailed, deliver
+from workers.celery_app import celery_app
+
+log = logging.getLogger(__name__)
+
+# Transient failures (database or broker hiccups) are retried a bounded number of times;
+# anything else is a bug and is logged by Celery. The stage itself is idempotent.
+TRANSIENT = (ConnectionError, TimeoutError, OSError)
+
+
+def _stage_task(stage: str) -> Task:
+    @celery_app.task(
+        name=f"idgate.stage.{stage}",
+        bind=True,
+        acks_late=True,
+        autoretry_for=TRANSIENT,
+        retry_backoff=2,
+        retry_backoff_max=60,
+        max_retries=5,
+    )
+    def _task(self: Task, attempt_id: str) -> str:
+        outcome = run_stage(stage, attempt_id)
+        log.info("stage %s attempt %s -> %s", stage, attempt_id, outcome)
+        return outcome
+
+    return _task
+
+
+stage_document = _stage_task("document")
+stage_selfie = _stage_task("selfie")
+stage_face = _stage_task("face")
+stage_decide = _stage_task("decide")
+
+
+@celery_app.task(name="idgate.deliver_webhook", bind=True, acks_late=True, max_retries=7)
+def deliver_webhook(self: Task, delivery_id: str) -> str:
+    """POST one webhook; on failure retry with exponential backoff (5 s … ~10 min)."""
+    try:
+        with session_scope() as session:
+            return deliver(session, delivery_id, get_settings().webhook_timeout_s)
+    except DeliveryFailed as exc:
+        raise self.retry(exc=exc, countdown=min(600, 5 * 2**self.request.retries)) from exc
+
+
+@celery_app.task(name="idgate.requeue_stale", acks_late=True)
+def requeue_stale_task() -> int:
+    return requeue_stale(get_settings().stale_processing_after_s)
