@@ -1,0 +1,394 @@
+"""Document benchmark: MRZ exactness, field accuracy, false valids, quality codes, latency.
+
+Data sets (labelled in the output):
+- ``specimens_verified`` REAL specimen images with a verified MRZ transcription (10);
+- ``specimens_unverified`` REAL images without transcription: only "never valid unless every
+  check digit passes" can be judged;
+- ``synthetic_normal`` / ``synthetic_hard`` SYNTHETIC photos from benchmarks.synth.documents
+  (fixed seed), generated on the fly or loaded from ``--data`` (written by its CLI).
+
+Usage::
+
+    uv run python -m benchmarks.bench_documents [--limit N] [--json] [--viz]
+    uv run --with passporteye python -m benchmarks.bench_documents --compare-passporteye
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from benchmarks.synth.documents import REFERENCE_DATE, generate_dataset
+
+SHARED_DOCUMENTS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "documents"
+FIELDS = (
+    "document_type",
+    "issuing_country",
+    "surname",
+    "given_names",
+    "document_number",
+    "nationality",
+    "birth_date",
+    "sex",
+    "expiry_date",
+    "optional_data",
+)
+QUALITY_CODES = {"document_blurry", "document_glare", "document_cropped", "document_unreadable"}
+
+
+@dataclass
+class Sample:
+    """One image to read and what is known about it."""
+
+    name: str
+    image: np.ndarray
+    lines: tuple[str, ...] | None  # None: no verified transcription
+    fields: dict[str, str] | None = None
+    homography: list[list[float]] | None = None  # page -> photo (synthetic only)
+    page_size: tuple[int, int] | None = None
+    printed_format: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What a reader said about one image."""
+
+    found: bool
+    lines: tuple[str, ...]
+    valid: bool
+    checks_all_pass: bool
+    fields: dict[str, Any] | None
+    reason_codes: tuple[str, ...]
+    elapsed_ms: float
+
+
+@dataclass
+class SetReport:
+    """Figures for one data set."""
+
+    name: str
+    kind: str  # real | synthetic
+    n: int = 0
+    exact: int = 0
+    valid: int = 0
+    false_valid: int = 0
+    valid_without_all_checks: int = 0
+    field_correct: Counter[str] = field(default_factory=Counter)
+    reason_codes: Counter[str] = field(default_factory=Counter)
+    not_valid_with_quality_code: int = 0
+    not_valid_without_quality_code: int = 0
+    times_ms: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    viz: Counter[str] = field(default_factory=Counter)
+
+    def to_json(self) -> dict[str, Any]:
+        """Summary figures."""
+        times = sorted(self.times_ms)
+        has_truth = self.kind == "synthetic" or self.name == "specimens_verified"
+        out: dict[str, Any] = {
+            "set": self.name,
+            "data": self.kind,
+            "n": self.n,
+            "valid": self.valid,
+            "false_valid": self.false_valid,
+            "valid_without_all_checks": self.valid_without_all_checks,
+            "reason_codes": dict(sorted(self.reason_codes.items())),
+            "not_valid_with_quality_code": self.not_valid_with_quality_code,
+            "not_valid_without_quality_code": self.not_valid_without_quality_code,
+            "median_ms": round(statistics.median(times), 1) if times else None,
+            "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1)
+            if times
+            else None,
+        }
+        if has_truth:
+            out["exact"] = self.exact
+            out["exact_rate"] = round(self.exact / self.n, 4) if self.n else None
+            out["field_accuracy"] = {
+                f: round(self.field_correct[f] / self.n, 4) if self.n else None for f in FIELDS
+            }
+            out["misses"] = self.failures[:20]
+        if self.viz:
+            out["viz"] = dict(self.viz)
+        return out
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _reader_engine(today: date) -> tuple[str, Callable[[np.ndarray], Outcome]]:
+    """The project's document reader: read_document if present, else the bare MRZ OCR."""
+    try:
+        from app.vision.document.reader import read_document
+    except ImportError:
+        read_document = None
+
+    def outcome_from(mrz: Any, codes: tuple[str, ...], elapsed: float) -> Outcome:
+        fields = mrz.to_json()["fields"] if mrz.fields is not None else None
+        checks = dict(mrz.checks)
+        return Outcome(
+            found=bool(mrz.found),
+            lines=tuple(mrz.lines),
+            valid=bool(mrz.valid),
+            checks_all_pass=bool(checks) and all(checks.values()),
+            fields=fields,
+            reason_codes=codes,
+            elapsed_ms=elapsed,
+        )
+
+    if read_document is not None:
+
+        def run_reader(image: np.ndarray) -> Outcome:
+            start = time.perf_counter()
+            reading = read_document(image, today=today)
+            elapsed = (time.perf_counter() - start) * 1000
+            codes = set(reading.reason_codes) | set(reading.quality.reason_codes)
+            codes |= set(reading.mrz.reason_codes)
+            return outcome_from(reading.mrz, tuple(sorted(codes)), elapsed)
+
+        return "app.vision.document.reader.read_document", run_reader
+
+    from app.vision.document.ocr import read_mrz
+
+    def run_ocr(image: np.ndarray) -> Outcome:
+        start = time.perf_counter()
+        result = read_mrz(image, today=today).result
+        elapsed = (time.perf_counter() - start) * 1000
+        return outcome_from(result, tuple(sorted(result.reason_codes)), elapsed)
+
+    return "app.vision.document.ocr.read_mrz (reader.py not present)", run_ocr
+
+
+def _passporteye_engine() -> tuple[str, Callable[[np.ndarray], Outcome]]:
+    from passporteye import read_mrz as pe_read_mrz
+
+    def run(image: np.ndarray) -> Outcome:
+        with tempfile.NamedTemporaryFile(suffix=".png") as handle:
+            cv2.imwrite(handle.name, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+            start = time.perf_counter()
+            mrz = pe_read_mrz(handle.name)
+            elapsed = (time.perf_counter() - start) * 1000
+        if mrz is None:
+            return Outcome(False, (), False, False, None, ("mrz_not_found",), elapsed)
+        lines = tuple(line for line in mrz.aux.get("text", "").split("\n") if line)
+        data = mrz.to_dict()
+        fields = {
+            "document_type": data.get("type", "").replace("<", ""),
+            "issuing_country": data.get("country", "").replace("<", ""),
+            "surname": data.get("surname", "").replace("<", " ").strip(),
+            "given_names": data.get("names", "").replace("<", " ").strip(),
+            "document_number": data.get("number", "").replace("<", ""),
+            "nationality": data.get("nationality", "").replace("<", ""),
+            "sex": data.get("sex", ""),
+        }
+        return Outcome(True, lines, bool(mrz.valid), bool(mrz.valid), fields, (), elapsed)
+
+    return "passporteye.read_mrz", run
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _load_rgb(path: Path) -> np.ndarray:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise FileNotFoundError(path)
+    rgb: np.ndarray = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return rgb
+
+
+def specimen_sets() -> dict[str, list[Sample]]:
+    """The REAL specimens, split into verified / unverified by ground_truth.json."""
+    truth = json.loads((SHARED_DOCUMENTS / "ground_truth.json").read_text())
+    verified, unverified = [], []
+    for name, entry in sorted(truth.items()):
+        lines = tuple(entry["mrz"]) if entry.get("mrz") else None
+        sample = Sample(name, _load_rgb(SHARED_DOCUMENTS / name), lines)
+        (verified if lines else unverified).append(sample)
+    return {"specimens_verified": verified, "specimens_unverified": unverified}
+
+
+def _sample_from_truth(name: str, image: np.ndarray, truth: dict[str, Any]) -> Sample:
+    return Sample(
+        name=name,
+        image=image,
+        lines=tuple(truth["mrz"]),
+        fields=truth["fields"],
+        homography=truth["photo"]["homography"],
+        page_size=tuple(truth["page_size"]),  # type: ignore[arg-type]
+        printed_format=truth["format"],
+    )
+
+
+def synthetic_samples(tier: str, count: int, seed: int, data_dir: Path | None) -> Iterator[Sample]:
+    """SYNTHETIC samples of one tier, from ``data_dir`` if given, else generated now."""
+    if data_dir is not None:
+        index = json.loads((data_dir / "truth.json").read_text())
+        if index.get("seed") != seed:
+            raise SystemExit(f"{data_dir} holds seed {index.get('seed')}, not {seed}")
+        entries = [e for e in index["documents"] if e["tier"] == tier][:count]
+        for entry in entries:
+            yield _sample_from_truth(entry["name"], _load_rgb(data_dir / entry["file"]), entry)
+        return
+    docs = generate_dataset(count if tier == "normal" else 0, count if tier == "hard" else 0, seed)
+    for doc in docs:
+        yield _sample_from_truth(doc.name, doc.image, doc.truth_json())
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _norm(value: Any) -> str:
+    return str(value or "").replace("<", " ").strip().upper()
+
+
+def score(report: SetReport, sample: Sample, outcome: Outcome, viz: bool) -> None:
+    """Add one image's outcome to ``report``."""
+    report.n += 1
+    report.times_ms.append(outcome.elapsed_ms)
+    report.reason_codes.update(outcome.reason_codes or ("(none)",))
+    report.valid += outcome.valid
+    if outcome.valid and not outcome.checks_all_pass:
+        report.valid_without_all_checks += 1
+    if not outcome.valid:
+        if QUALITY_CODES & set(outcome.reason_codes):
+            report.not_valid_with_quality_code += 1
+        else:
+            report.not_valid_without_quality_code += 1
+    if sample.lines is None:
+        if outcome.valid and not outcome.checks_all_pass:
+            report.false_valid += 1
+        return
+    exact = outcome.lines == sample.lines
+    report.exact += exact
+    fields_ok = True
+    truth_fields = sample.fields
+    for name in FIELDS:
+        if truth_fields is None:  # real specimens: judge fields through the exact lines
+            ok = exact
+        else:
+            got = (outcome.fields or {}).get(name)
+            ok = outcome.fields is not None and _norm(got) == _norm(truth_fields.get(name))
+            fields_ok &= ok
+        report.field_correct[name] += ok
+    if outcome.valid and (not exact or not fields_ok):
+        report.false_valid += 1
+        report.failures.append(f"FALSE VALID {sample.name}: {outcome.lines}")
+    elif not exact:
+        report.failures.append(f"{sample.name}: {'/'.join(outcome.reason_codes)} {outcome.lines}")
+    if viz and sample.homography is not None and sample.page_size is not None:
+        _score_viz(report, sample)
+
+
+def _score_viz(report: SetReport, sample: Sample) -> None:
+    """Printed fields on the page rectified with the TRUE homography (oracle localisation)."""
+    from app.vision.document.viz import compare_printed_with_mrz, read_printed_fields
+
+    homography = np.array(sample.homography, dtype=np.float64)
+    assert sample.page_size is not None
+    page = cv2.warpPerspective(
+        sample.image, np.linalg.inv(homography), sample.page_size, flags=cv2.INTER_LINEAR
+    )
+    start = time.perf_counter()
+    printed = read_printed_fields(page, sample.printed_format)
+    report.viz["ms_total"] += int((time.perf_counter() - start) * 1000)
+    result = compare_printed_with_mrz(printed, sample.fields or {})
+    report.viz["documents"] += 1
+    report.viz[f"consistent_{result.consistent}"] += 1
+    for name in result.compared:
+        report.viz[f"compared_{name}"] += 1
+    for name in result.mismatches:
+        report.viz[f"false_mismatch_{name}"] += 1  # truth agrees by construction
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _print_report(engine: str, report: dict[str, Any]) -> None:
+    print(f"\n== {report['set']} ({report['data'].upper()}, n={report['n']}) engine: {engine}")
+    if "exact" in report:
+        print(f"  exact MRZ       {report['exact']}/{report['n']} = {report['exact_rate']:.1%}")
+        accuracy = ", ".join(f"{k}={v:.1%}" for k, v in report["field_accuracy"].items())
+        print(f"  field accuracy  {accuracy}")
+    print(f"  valid           {report['valid']}   FALSE VALID {report['false_valid']}"
+          f"   valid-without-all-checks {report['valid_without_all_checks']}")  # fmt: skip
+    print(f"  not valid: with quality code {report['not_valid_with_quality_code']}, "
+          f"without {report['not_valid_without_quality_code']}")  # fmt: skip
+    print(f"  reason codes    {report['reason_codes']}")
+    print(f"  latency         median {report['median_ms']} ms, p95 {report['p95_ms']} ms")
+    if "viz" in report:
+        print(f"  printed fields (oracle rectification) {report['viz']}")
+    for miss in report.get("misses", [])[:8]:
+        print(f"    miss: {miss}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print (or dump as JSON) the figures."""
+    parser = argparse.ArgumentParser(description="document reader benchmark")
+    parser.add_argument("--limit", type=int, default=None, help="max synthetic images per tier")
+    parser.add_argument("--normal", type=int, default=200)
+    parser.add_argument("--hard", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data", type=Path, default=None, help="pre-generated synthetic set")
+    parser.add_argument("--sets", default="specimens_verified,specimens_unverified,normal,hard")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--viz", action="store_true", help="also benchmark printed fields")
+    parser.add_argument("--compare-passporteye", action="store_true")
+    args = parser.parse_args(argv)
+
+    engines = [_reader_engine(REFERENCE_DATE)]
+    if args.compare_passporteye:
+        try:
+            engines.append(_passporteye_engine())
+        except ImportError as error:
+            print(f"PassportEye unavailable: {error}", file=sys.stderr)
+    wanted = set(args.sets.split(","))
+    limit = args.limit if args.limit is not None else 10**9
+    sets: list[tuple[str, str, Callable[[], Iterator[Sample]]]] = []
+    specimens = specimen_sets() if wanted & {"specimens_verified", "specimens_unverified"} else {}
+    for name in ("specimens_verified", "specimens_unverified"):
+        if name in wanted:
+            sets.append((name, "real", lambda name=name: iter(specimens[name])))  # type: ignore[misc]
+    for tier, count in (("normal", args.normal), ("hard", args.hard)):
+        if tier in wanted:
+            n = min(count, limit)
+            sets.append((f"synthetic_{tier}", "synthetic",
+                         lambda tier=tier, n=n: synthetic_samples(tier, n, args.seed, args.data)))  # type: ignore[misc]  # fmt: skip
+
+    results: list[dict[str, Any]] = []
+    for set_name, kind, samples in sets:
+        reports = {name: SetReport(set_name, kind) for name, _ in engines}
+        for sample in samples():
+            for engine_name, run in engines:
+                score(
+                    reports[engine_name],
+                    sample,
+                    run(sample.image),
+                    args.viz and run is engines[0][1],
+                )
+        for engine_name, _ in engines:
+            report = reports[engine_name].to_json()
+            report["engine"] = engine_name
+            results.append(report)
+            if not args.json:
+                _print_report(engine_name, report)
+    if args.json:
+        print(json.dumps({"seed": args.seed, "today": REFERENCE_DATE.isoformat(),
+                          "results": results}, indent=1))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
