@@ -38,12 +38,16 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 15 * 1024 * 1024
     max_video_bytes: int = 40 * 1024 * 1024
     max_image_pixels: int = 40_000_000
-    max_selfie_frames: int = 60
+    max_selfie_frames: int = 90
     task_time_limit_s: int = 300
     stale_processing_after_s: int = 600
     webhook_timeout_s: float = 5.0
     # Test-only: pause the document stage so a test can kill the worker mid-task.
     debug_stage_delay_s: float = Field(default=0.0, ge=0.0, le=30.0)
+    # Test-only: issue exactly these liveness actions (comma-separated) instead of random
+    # ones, so a browser test can feed a camera clip that performs them. Never set in
+    # production: a predictable challenge can be pre-recorded.
+    debug_fixed_challenge: str | None = None
 
     @property
     def resolved_database_url(self) -> str:

@@ -29,7 +29,7 @@ from app.verifications.models import (
     Verification,
 )
 from app.vision.errors import ImageRejected
-from app.vision.liveness.challenge import plan_challenge
+from app.vision.liveness.challenge import is_valid_challenge, plan_challenge
 from app.webhooks.service import emit_event
 
 SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -287,7 +287,7 @@ def issue_challenge(session: Session, verification: Verification) -> tuple[Liven
         id=new_id("chl"),
         verification_id=verification.id,
         nonce_hash=sha256_hex(nonce),
-        actions=list(plan_challenge(random.SystemRandom())),
+        actions=_challenge_actions(settings.debug_fixed_challenge),
         expires_at=utcnow() + timedelta(seconds=settings.challenge_ttl_s),
     )
     session.add(challenge)
@@ -301,6 +301,15 @@ def issue_challenge(session: Session, verification: Verification) -> tuple[Liven
         actions=challenge.actions,
     )
     return challenge, nonce
+
+
+def _challenge_actions(fixed: str | None) -> list[str]:
+    if fixed:
+        actions = [a.strip() for a in fixed.split(",") if a.strip()]
+        if not is_valid_challenge(actions):
+            raise ValueError(f"IDGATE_DEBUG_FIXED_CHALLENGE is not a valid challenge: {fixed}")
+        return actions
+    return list(plan_challenge(random.SystemRandom()))
 
 
 def consume_challenge(

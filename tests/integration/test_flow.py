@@ -1,0 +1,175 @@
+"""End to end on PostgreSQL + Redis with a real worker: flag -> capture -> submit ->
+decision -> review -> access, with signed webhooks to a real HTTP receiver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.webhooks.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, verify
+from tests.integration.conftest import Stack, WebhookReceiver, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def platform(redis_stack: Stack, webhook_receiver: WebhookReceiver) -> dict:
+    key = redis_stack.cli("apikey", "create", "platform-it")["api_key"]
+    headers = {"Authorization": f"Bearer {key}"}
+    endpoint = httpx.post(
+        redis_stack.base_url + "/v1/webhook-endpoints",
+        headers=headers,
+        json={"url": webhook_receiver.url},
+    ).json()
+    return {"headers": headers, "secret": endpoint["secret"], "endpoint_id": endpoint["id"]}
+
+
+def _capture(stack: Stack, verification: dict, document: Path, selfie: Path) -> httpx.Response:
+    client_headers = {"X-Client-Secret": verification["client_secret"]}
+    base = f"{stack.base_url}/v1/sessions/{verification['id']}"
+    r = httpx.post(
+        base + "/document",
+        headers=client_headers,
+        data={"side": "front"},
+        files={"file": (document.name, document.read_bytes(), "image/jpeg")},
+    )
+    assert r.status_code == 200, r.text
+    r = httpx.post(
+        base + "/selfie",
+        headers=client_headers,
+        files={"files": (selfie.name, selfie.read_bytes(), "image/jpeg")},
+    )
+    assert r.status_code == 200, r.text
+    return httpx.post(base + "/submit", headers=client_headers)
+
+
+def _status(stack: Stack, verification: dict) -> dict:
+    return httpx.get(
+        f"{stack.base_url}/v1/sessions/{verification['id']}/status",
+        headers={"X-Client-Secret": verification["client_secret"]},
+    ).json()
+
+
+def test_flag_capture_decide_review_restore(
+    redis_stack: Stack, platform: dict, webhook_receiver: WebhookReceiver, shared_data: Path
+) -> None:
+    base, headers = redis_stack.base_url, platform["headers"]
+    flagged = httpx.post(
+        base + "/v1/accounts/it-user-1/flag",
+        headers=headers,
+        json={"reason": "multi_account_abuse"},
+    ).json()
+    verification = flagged["verification"]
+    assert flagged["account"]["access"] == "blocked"
+
+    submitted = _capture(
+        redis_stack,
+        verification,
+        shared_data / "documents" / "passport-td3.jpg",
+        shared_data / "faces" / "obama" / "obama.jpg",
+    )
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["status"] == "processing"
+
+    final = wait_for(
+        lambda: (s := _status(redis_stack, verification))["status"] != "processing" and s,
+        what="the worker's decision",
+    )
+    # The ICAO specimen's portrait is not Obama, and a still selfie carries no liveness:
+    # never auto-approved, and a face mismatch alone never auto-declines -> review.
+    assert final["status"] == "needs_review", final
+    assert "liveness_not_checked" in final["reason_codes"]
+    assert "face_mismatch" in final["reason_codes"]
+
+    detail = httpx.get(f"{base}/v1/verifications/{verification['id']}", headers=headers).json()
+    checks = {c["kind"]: c for c in detail["checks"]}
+    assert checks["mrz"]["outcome"] == "pass"
+    assert checks["mrz"]["details"]["fields"]["surname"] == "ERIKSSON"
+    assert checks["mrz"]["details"]["fields"]["document_number"] == "L898902C3"
+    assert checks["face_match"]["outcome"] == "fail"
+    assert detail["decision"]["policy_version"]
+    assert detail["decision"]["model_versions"]
+    access = httpx.get(base + "/v1/accounts/it-user-1/access", headers=headers).json()
+    assert access["access"] == "blocked"
+
+    # A reviewer looks at the evidence and approves.
+    redis_stack.cli(
+        "reviewer", "create", "it-reviewer@example.com", "--password", "correct horse battery"
+    )
+    with httpx.Client(base_url=base) as reviewer:
+        login = reviewer.post(
+            "/v1/review/login",
+            json={"email": "it-reviewer@example.com", "password": "correct horse battery"},
+        )
+        assert login.status_code == 200, login.text
+        csrf = login.json()["csrf_token"]
+        cases = reviewer.get("/v1/review/cases").json()
+        case = next(c for c in cases if c["verification_id"] == verification["id"])
+        detail = reviewer.get(f"/v1/review/cases/{case['id']}").json()
+        kinds = {a["kind"] for a in detail["artifacts"]}
+        assert {"document_front", "selfie", "portrait"} <= kinds
+        portrait = next(a for a in detail["artifacts"] if a["kind"] == "portrait")
+        image = reviewer.get(portrait["url"])
+        assert image.status_code == 200 and image.content[:3] == b"\xff\xd8\xff"
+        # without the CSRF token the decision is refused
+        refused = reviewer.post(
+            f"/v1/review/cases/{case['id']}/decision",
+            json={"decision": "approve", "reason": "same person"},
+        )
+        assert refused.status_code == 403
+        decided = reviewer.post(
+            f"/v1/review/cases/{case['id']}/decision",
+            headers={"X-CSRF-Token": csrf},
+            json={"decision": "approve", "reason": "portrait matches on manual comparison"},
+        )
+        assert decided.status_code == 200, decided.text
+    # Images are for logged-in reviewers only.
+    assert httpx.get(base + portrait["url"]).status_code == 401
+
+    access = httpx.get(base + "/v1/accounts/it-user-1/access", headers=headers).json()
+    assert access["access"] == "allowed"
+
+    # Signed webhooks arrived, verifiable by an independent client.
+    def _access_event():
+        return [
+            e
+            for e in webhook_receiver.events()
+            if e["type"] == "account.access_changed"
+            and e["data"]["access"] == "allowed"
+            and e["data"]["account_id"] == "it-user-1"
+        ]
+
+    wait_for(_access_event, timeout=60, what="the access_changed webhook")
+    for hook in webhook_receiver.received:
+        assert verify(platform["secret"], hook.body, hook.headers[SIGNATURE_HEADER])
+        assert hook.headers[EVENT_ID_HEADER].startswith("evt_")
+        assert not verify("whsec_wrong", hook.body, hook.headers[SIGNATURE_HEADER])
+    types = {e["type"] for e in webhook_receiver.events()}
+    assert {"verification.created", "verification.needs_review", "verification.approved"} <= types
+
+
+def test_pipeline_rejects_a_blank_document_with_a_reason(
+    redis_stack: Stack, platform: dict, shared_data: Path, tmp_path: Path
+) -> None:
+    import numpy as np
+    from PIL import Image
+
+    blank = tmp_path / "blank.jpg"
+    Image.fromarray(np.full((900, 1300, 3), 235, np.uint8)).save(blank)
+    flagged = httpx.post(
+        redis_stack.base_url + "/v1/accounts/it-user-2/flag", headers=platform["headers"], json={}
+    ).json()
+    verification = flagged["verification"]
+    r = _capture(redis_stack, verification, blank, shared_data / "faces" / "biden" / "biden.jpg")
+    assert r.status_code == 200
+    final = wait_for(
+        lambda: (s := _status(redis_stack, verification))["status"] != "processing" and s,
+        what="a decision",
+    )
+    assert final["status"] == "resubmission_requested", final
+    assert final["next_step"] == "retry"
+    assert any(
+        code.startswith("document_") or code.startswith("mrz_") for code in final["reason_codes"]
+    ), final

@@ -1,0 +1,34 @@
+"""The Dockerfile passes hadolint and the compose file wires API and worker the same way."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import PROJECT_ROOT
+
+DOCKER = PROJECT_ROOT / "docker"
+
+
+def test_dockerfile_lints_clean() -> None:
+    hadolint = shutil.which("hadolint") or str(Path(__file__).parents[2] / ".venv/bin/hadolint")
+    result = subprocess.run(
+        [hadolint, "--config", str(DOCKER / "hadolint.yaml"), str(DOCKER / "Dockerfile")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_runs_api_worker_postgres_redis() -> None:
+    compose = yaml.safe_load((DOCKER / "compose.yaml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "api", "worker", "migrate"} <= set(services)
+    assert services["worker"]["command"][:2] == ["idgate", "worker"]
+    for name in ("api", "worker", "migrate"):
+        env = services[name]["environment"]
+        assert env["IDGATE_DATABASE_URL"].startswith("postgresql+psycopg://")
+        assert env["IDGATE_BROKER_URL"].startswith("redis://")
