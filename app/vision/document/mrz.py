@@ -848,3 +848,8 @@ def _combinations_with_cost(
             break  # sorted by cost
         for tail in _combinations_with_cost(rest, budget - cand.cost):
             yield (cand, *tail)
+
+
+def position_masks(fmt: str) -> list[str]:
+    """Per line, one class letter per position: A alpha, N numeric, X alnum, C check digit."""
+    return ["".join(row) for row in _MASKS[fmt]]

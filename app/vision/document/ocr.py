@@ -1,0 +1,642 @@
+"""Find and read the MRZ in an image.
+
+1. Dark glyph-sized connected components are chained left to right into text lines
+   (robust to tilt up to ~30 degrees, perspective and busy backgrounds); two or three
+   parallel, evenly spaced, equally long lines make an MRZ candidate.
+2. Each line is rectified into a horizontal strip and cut into its fixed-pitch cells
+   (30, 36 or 44 per line), which the OCR-B template classifier (``glyphs.py``) scores.
+3. Per position the type mask of the format picks the best letter / digit, and near-tied
+   runner-ups are passed to the codec, which accepts a runner-up only when the check
+   digits prove it.
+4. When the glyph read does not validate, Tesseract (``--psm 7``, MRZ whitelist) reads the
+   same rectified strips as a second opinion; its characters join the runner-ups.
+
+Orientation: upside-down documents are detected by the classifier's scores; the caller
+tries 90-degree turns when nothing is found (see ``reader.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import cv2
+import numpy as np
+
+from app.vision.document.glyphs import (
+    FEATURE_DIM,
+    MRZ_CHARSET,
+    WINDOW_HEIGHT_PITCHES,
+    GlyphFontMissing,
+    classify,
+    load_templates,
+    to_feature,
+)
+from app.vision.document.mrz import (
+    MrzResult,
+    mrz_not_found,
+    parse_mrz_alternatives,
+    position_masks,
+)
+
+_RECT_PITCH = 24.0  # px per character cell in the rectified strip
+_LETTERS = [i for i, c in enumerate(MRZ_CHARSET) if c.isalpha()]
+_DIGITS = [i for i, c in enumerate(MRZ_CHARSET) if c.isdigit()]
+_FILLER = MRZ_CHARSET.index("<")
+
+
+@dataclass(frozen=True)
+class OcrParams:
+    """Tunables of the MRZ reader (defaults measured on the specimens and synthetic sets)."""
+
+    work_max_side: int = 1600  # the component search runs at about this size
+    min_chain: int = 14  # glyphs in a chain to count as a text line
+    runner_up_margin: float = 0.06  # correlation gap under which a runner-up is offered
+    min_glyph_score: float = 0.55  # mean best correlation below this: not OCR-B / not legible
+    use_tesseract: bool = True
+
+
+@dataclass(frozen=True)
+class LineGeometry:
+    """One MRZ line in input-image pixels: centre-line end points and character pitch."""
+
+    start: tuple[float, float]  # centre of the first cell
+    end: tuple[float, float]  # centre of the last cell
+    pitch: float
+    cap_height: float
+
+
+@dataclass(frozen=True)
+class MrzRead:
+    """An MRZ reading plus where it was found."""
+
+    result: MrzResult
+    lines: tuple[LineGeometry, ...] = ()
+    engine: str = "none"
+    glyph_score: float = 0.0
+    upside_down: bool = False
+    corners: np.ndarray | None = field(default=None, repr=False)  # MRZ band TL,TR,BR,BL
+
+    @property
+    def char_height_px(self) -> float:
+        """Median cap height of the MRZ glyphs in input pixels (0 when not found)."""
+        return float(np.median([g.cap_height for g in self.lines])) if self.lines else 0.0
+
+    @property
+    def angle_deg(self) -> float:
+        """Direction of the MRZ lines (0 = left-to-right horizontal, image y down)."""
+        if not self.lines:
+            return 0.0
+        g = self.lines[0]
+        return math.degrees(math.atan2(g.end[1] - g.start[1], g.end[0] - g.start[0]))
+
+
+# --------------------------------------------------------------------------- line finding
+
+
+@dataclass
+class _Chain:
+    idx: list[int]
+    cx: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cy: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    height: float = 0.0
+    slope: float = 0.0
+    intercept: float = 0.0
+    left: float = 0.0
+    right: float = 0.0
+    pitch: float = 0.0
+
+
+def _to_gray(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 3:
+        return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    return image
+
+
+def _components(gray: np.ndarray) -> np.ndarray:
+    """Stats (x, y, w, h, area) of dark blobs that could be glyphs or glyph runs."""
+    block = max(15, (min(gray.shape) // 30) | 1)
+    binary = cv2.adaptiveThreshold(
+        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12
+    )
+    _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    stats = stats[1:]
+    w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    keep = (h >= 6) & (h <= 150) & (w >= 2) & (w <= 30 * h) & (area >= 0.08 * w * h)
+    keep &= (w <= 1.6 * h) | (area <= 0.75 * w * h)  # wide blobs only as merged glyph runs
+    return stats[keep].astype(np.float64)
+
+
+def _chains(stats: np.ndarray, min_chain: int) -> list[_Chain]:
+    """Link each blob to its nearest right-hand neighbour of similar height on its line."""
+    n = len(stats)
+    if n == 0:
+        return []
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    cy = y + h / 2
+    right = x + w
+    order = np.argsort(x)
+    xs = x[order]
+    nxt = np.full(n, -1)
+    best_gap = np.full(n, np.inf)
+    for i in range(n):
+        lo = np.searchsorted(xs, right[i] - 0.35 * h[i])
+        hi = np.searchsorted(xs, right[i] + 1.1 * h[i])
+        if hi <= lo:
+            continue
+        cand = order[lo:hi]
+        cand = cand[cand != i]
+        if cand.size == 0:
+            continue
+        ok = (np.abs(cy[cand] - cy[i]) < 0.45 * h[i]) & (h[cand] > 0.65 * h[i])
+        ok &= h[cand] < 1.55 * h[i]
+        ok &= x[cand] > x[i] + 0.3 * w[i]
+        cand = cand[ok]
+        if cand.size == 0:
+            continue
+        gaps = x[cand] - right[i] + 0.5 * np.abs(cy[cand] - cy[i])
+        j = int(cand[np.argmin(gaps)])
+        gap = float(gaps.min())
+        if gap < best_gap[j]:  # keep only the closest predecessor of j
+            if best_gap[j] < np.inf:
+                for k in np.nonzero(nxt == j)[0]:
+                    nxt[k] = -1
+            best_gap[j] = gap
+            nxt[i] = j
+    has_prev = np.zeros(n, bool)
+    has_prev[nxt[nxt >= 0]] = True
+    chains: list[_Chain] = []
+    for head in np.nonzero(~has_prev)[0]:
+        idx = [int(head)]
+        while nxt[idx[-1]] >= 0 and len(idx) < 400:
+            idx.append(int(nxt[idx[-1]]))
+        if len(idx) < 5:  # pieces shorter than this are not worth merging
+            continue
+        chain = _finish_chain(stats, _trim_chain(stats, idx))
+        if chain is not None:
+            chains.append(chain)
+    return _merge_collinear(stats, chains, min_chain)
+
+
+def _trim_chain(stats: np.ndarray, idx: list[int]) -> list[int]:
+    """Drop end blobs that are not like the chain's glyphs (frame lines, stray marks)."""
+    h = stats[:, 3]
+    med = float(np.median(h[idx]))
+    while len(idx) > 2 and not 0.6 * med <= h[idx[0]] <= 1.45 * med:
+        idx = idx[1:]
+    while len(idx) > 2 and not 0.6 * med <= h[idx[-1]] <= 1.45 * med:
+        idx = idx[:-1]
+    return idx
+
+
+def _finish_chain(stats: np.ndarray, idx: list[int]) -> _Chain | None:
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    sel = np.asarray(idx)
+    chain = _Chain(idx=list(idx))
+    chain.cx, chain.cy = x[sel] + w[sel] / 2, y[sel] + h[sel] / 2
+    chain.height = float(np.median(h[sel]))
+    if len(idx) >= 2 and np.ptp(chain.cx) > 0:
+        chain.slope, chain.intercept = (float(v) for v in np.polyfit(chain.cx, chain.cy, 1))
+    else:
+        chain.intercept = float(chain.cy[0])
+    if abs(chain.slope) > 0.6:
+        return None
+    chain.left, chain.right = float(x[sel].min()), float((x[sel] + w[sel]).max())
+    single = sel[w[sel] <= 1.3 * h[sel]]
+    chain.pitch = chain.height
+    if single.size >= 4:
+        steps = np.diff(np.sort(x[single] + w[single] / 2))
+        steps = steps[steps < 1.8 * chain.height]
+        if steps.size:
+            chain.pitch = float(np.median(steps))
+    return chain
+
+
+def _merge_collinear(stats: np.ndarray, chains: list[_Chain], min_chain: int) -> list[_Chain]:
+    """Join pieces of one text line that a glare spot or a touching glyph split apart."""
+    chains = sorted(chains, key=lambda c: c.left)
+    merged = True
+    while merged:
+        merged = False
+        for a in chains:
+            for b in chains:
+                if a is b or b.left < a.right - 0.5 * a.height:
+                    continue
+                height = (a.height + b.height) / 2
+                if b.left - a.right > 3.0 * height or not 0.7 < b.height / a.height < 1.4:
+                    continue
+                if abs(a.slope - b.slope) > 0.05:
+                    continue
+                y_a = a.slope * b.left + a.intercept
+                y_b = b.slope * b.left + b.intercept
+                if abs(y_a - y_b) > 0.35 * height:
+                    continue
+                joined = _finish_chain(stats, a.idx + b.idx)
+                if joined is None:
+                    continue
+                chains = [c for c in chains if c is not a and c is not b] + [joined]
+                merged = True
+                break
+            if merged:
+                break
+    w, h = stats[:, 2], stats[:, 3]
+    return [
+        c
+        for c in chains
+        if sum(max(1, round(w[k] / max(h[k] * 0.8, 1))) for k in c.idx) >= min_chain
+    ]
+
+
+def _group_lines(chains: list[_Chain]) -> list[list[_Chain]]:
+    """Candidate MRZs: 2 or 3 parallel chains, evenly spaced, of similar extent."""
+    if not chains:
+        return []
+    # Position of each chain across the text direction (at the mean x of all chains).
+    mid_x = float(np.mean([(c.left + c.right) / 2 for c in chains]))
+    chains = sorted(chains, key=lambda c: c.slope * mid_x + c.intercept)
+    groups: list[list[_Chain]] = []
+    for i, first in enumerate(chains):
+        group = [first]
+        for other in chains[i + 1 :]:
+            last = group[-1]
+            height = (last.height + other.height) / 2
+            x_ref = (last.left + last.right) / 2
+            gap = (other.slope * x_ref + other.intercept) - (last.slope * x_ref + last.intercept)
+            if gap < 0.9 * height:
+                continue  # same line (a broken chain) or overlapping
+            if gap > 3.0 * height:
+                break
+            if abs(math.atan(other.slope) - math.atan(last.slope)) > math.radians(4):
+                continue
+            if not 0.75 < other.height / last.height < 1.33:
+                continue
+            length = max(last.right - last.left, other.right - other.left)
+            overlap = min(last.right, other.right) - max(last.left, other.left)
+            if overlap < 0.7 * length:
+                continue
+            group.append(other)
+            if len(group) == 3:
+                break
+        if len(group) >= 2:
+            groups.append(group)
+            if len(group) == 3:
+                groups.append(group[1:])
+                groups.append(group[:2])
+    return groups
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _LineStrip:
+    strip: np.ndarray  # rectified grey strip, nominal cells of _RECT_PITCH px plus margins
+    origin: np.ndarray  # input-image point of strip x = 0 on the centre line
+    direction: np.ndarray  # unit vector along the line (input image)
+    input_per_strip_px: float
+    cap_height: float  # input px
+
+
+_MARGIN_CELLS = 2
+
+
+def _line_fit(chain: _Chain) -> tuple[np.ndarray, np.ndarray]:
+    """Unit direction and the centre-line point at the chain's left end."""
+    direction = np.array([1.0, chain.slope])
+    direction /= np.linalg.norm(direction)
+    origin = np.array([chain.left, chain.slope * chain.left + chain.intercept])
+    return direction, origin
+
+
+def _rectify(gray: np.ndarray, chain: _Chain, n_cells: int, scale: float) -> _LineStrip:
+    """Warp one line of ``gray`` (input resolution) into a horizontal strip.
+
+    The nominal pitch comes from the chain's extent; the strip keeps a margin of
+    ``_MARGIN_CELLS`` on both sides so that the cell lattice can be refitted.
+    """
+    direction, origin = _line_fit(chain)
+    normal = np.array([-direction[1], direction[0]])
+    span = (chain.right - chain.left) * direction[0]
+    # OCR-B ink spans about pitch * (n - 0.32): side bearings of the first and last glyph.
+    pitch = span / (n_cells - 0.32)
+    k = _RECT_PITCH / pitch  # strip px per work px
+    height = round(_RECT_PITCH * 2.2)
+    width = round((n_cells + 2 * _MARGIN_CELLS) * _RECT_PITCH)
+    start = origin + (-0.16 * pitch - _MARGIN_CELLS * pitch) * direction
+    base = start - (height / 2) / k * normal
+    src = np.float32([base, base + direction * width / k, base + normal * height / k])
+    dst = np.float32([[0, 0], [width, 0], [0, height]])
+    matrix = cv2.getAffineTransform(src / scale, dst)
+    strip = cv2.warpAffine(
+        gray,
+        matrix,
+        (width, height),
+        flags=cv2.INTER_AREA if k * scale < 1 else cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return _LineStrip(
+        strip=strip,
+        origin=start / scale,
+        direction=direction,
+        input_per_strip_px=1.0 / (k * scale),
+        cap_height=chain.height / scale,
+    )
+
+
+def _geometry(line: _LineStrip, centres: np.ndarray) -> LineGeometry:
+    first = line.origin + centres[0] * line.input_per_strip_px * line.direction
+    last = line.origin + centres[-1] * line.input_per_strip_px * line.direction
+    pitch = float(np.median(np.diff(centres))) * line.input_per_strip_px
+    return LineGeometry(
+        start=(float(first[0]), float(first[1])),
+        end=(float(last[0]), float(last[1])),
+        pitch=pitch,
+        cap_height=float(line.cap_height),
+    )
+
+
+def _ink(strip: np.ndarray) -> np.ndarray:
+    """Normalise a grey strip to ink in [0, 1] using its own background and ink levels."""
+    values = strip.astype(np.float32)
+    background = float(np.percentile(values, 80))
+    ink_level = float(np.percentile(values, 2))
+    span = max(background - ink_level, 1.0)
+    return np.clip((background - values) / span, 0.0, 1.0)
+
+
+def _band(ink: np.ndarray) -> tuple[int, int]:
+    height = ink.shape[0]
+    win_h = _RECT_PITCH * WINDOW_HEIGHT_PITCHES
+    return max(round(height / 2 - win_h / 2), 0), round(height / 2 + win_h / 2)
+
+
+def _cell_centres(profile: np.ndarray, n_cells: int) -> np.ndarray:
+    """Fit the fixed-pitch lattice: period and phase from the gaps between glyphs, then
+    the run of ``n_cells`` consecutive cells that holds the most ink."""
+    nominal = (np.arange(n_cells) + _MARGIN_CELLS + 0.5) * _RECT_PITCH - 0.16 * _RECT_PITCH
+    smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+    if smooth.max() <= 0:
+        return nominal
+    xs = np.arange(len(smooth), dtype=np.float64)
+    ink_cols = np.nonzero(smooth > 0.15 * smooth.max())[0]
+    lo, hi = int(ink_cols[0]), int(ink_cols[-1])
+    best: tuple[float, float, float] | None = None
+    for period in np.linspace(0.9, 1.1, 41) * _RECT_PITCH:
+        phases = np.arange(0.0, period, 1.0)
+        steps = np.arange(-1, (hi - lo) / period + 1)
+        bounds = lo + phases[:, None] + period * steps[None, :]
+        valid = (bounds >= 0) & (bounds < len(smooth) - 1)
+        values = np.interp(bounds, xs, smooth) * valid
+        gap_ink = values.sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
+        k = int(np.argmin(gap_ink))
+        if best is None or gap_ink[k] < best[0]:
+            best = (float(gap_ink[k]), float(period), float(phases[k]))
+    if best is None:
+        return nominal
+    _, period, phase = best
+    bounds = np.arange(lo + phase - 2 * period, len(smooth), period)
+    cumulative = np.concatenate([[0.0], np.cumsum(smooth)])
+
+    def ink_between(a: float, b: float) -> float:
+        return float(np.interp(b, xs, cumulative[1:]) - np.interp(a, xs, cumulative[1:]))
+
+    best_start, best_ink = None, -1.0
+    for i in range(len(bounds) - n_cells):
+        if bounds[i] < 0:
+            continue
+        inside = ink_between(bounds[i], bounds[i + n_cells])
+        if inside > best_ink + 1e-6:
+            best_start, best_ink = i, inside
+    if best_start is None:
+        return nominal
+    return bounds[best_start] + (np.arange(n_cells) + 0.5) * period
+
+
+_SHIFTS = (-0.1, 0.0, 0.1)  # sample offsets tried, in pitches
+
+
+def _cell_features(ink: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Features (n_shifts, n_cells, dim) of each cell at a few small horizontal offsets."""
+    y0, y1 = _band(ink)
+    pad = int(_RECT_PITCH)
+    padded = np.pad(ink, ((0, 0), (pad, pad)))
+    pitch = float(np.median(np.diff(centres))) if len(centres) > 1 else _RECT_PITCH
+    feats = np.empty((len(_SHIFTS), len(centres), FEATURE_DIM), np.float32)
+    for si, shift in enumerate(_SHIFTS):
+        for k, centre in enumerate(centres):
+            x0 = round(centre + shift * pitch - pitch / 2) + pad
+            feats[si, k] = to_feature(padded[y0:y1, x0 : x0 + round(pitch)])
+    return feats
+
+
+def _classify_cells(feats: np.ndarray) -> np.ndarray:
+    """Per-cell class scores, best over the sample offsets."""
+    n_shifts, n_cells, dim = feats.shape
+    scores = classify(feats.reshape(-1, dim), load_templates())
+    return scores.reshape(n_shifts, n_cells, -1).max(axis=0)
+
+
+def _alternatives(scores: np.ndarray, masks: Sequence[str], margin: float) -> list[str]:
+    """Per position: best class allowed by the type mask, then near-tied runner-ups."""
+    out: list[str] = []
+    for pos, row in enumerate(scores):
+        kind = masks[pos]
+        if kind == "A":
+            allowed = [*_LETTERS, _FILLER]
+        elif kind in ("N", "C"):
+            allowed = [*_DIGITS, _FILLER]
+        else:
+            allowed = list(range(len(MRZ_CHARSET)))
+        ranked = sorted(allowed, key=lambda c: -row[c])
+        best = row[ranked[0]]
+        chars = [MRZ_CHARSET[ranked[0]]]
+        for c in ranked[1:3]:
+            if best - row[c] < margin:
+                chars.append(MRZ_CHARSET[c])
+        out.append("".join(chars))
+    return out
+
+
+def _format_for(n_lines: int, cells: int, first_char: str) -> str:
+    if n_lines == 3:
+        return "TD1"
+    if first_char == "V":
+        return "MRVA" if cells == 44 else "MRVB"
+    return "TD3" if cells == 44 else "TD2"
+
+
+def _cells_for(group: list[_Chain]) -> list[int]:
+    """Plausible cells per line, nearest first, from extent / pitch."""
+    if len(group) == 3:
+        return [30]
+    extents = [c.right - c.left for c in group]
+    pitches = [c.pitch for c in group if c.pitch > 0]
+    estimate = float(np.median(extents)) / float(np.median(pitches)) + 0.32 if pitches else 40
+    return sorted((36, 44), key=lambda n: abs(n - estimate))
+
+
+def _tesseract_lines(strips: Sequence[np.ndarray]) -> list[str] | None:
+    try:
+        import pytesseract
+    except ImportError:
+        return None
+    config = "--psm 7 --oem 1 -c tessedit_char_whitelist=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+    texts = []
+    for strip in strips:
+        big = cv2.resize(strip, None, fx=1.4, fy=1.4, interpolation=cv2.INTER_CUBIC)
+        _, binary = cv2.threshold(big, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        binary = cv2.copyMakeBorder(binary, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
+        try:
+            text = pytesseract.image_to_string(binary, config=config, timeout=5)
+        except (RuntimeError, pytesseract.TesseractError, OSError):
+            return None
+        texts.append("".join(text.split()))
+    return texts
+
+
+def _merge_alternatives(glyph: list[str], other: str) -> list[str]:
+    """Add another engine's characters as runner-ups (only when lengths agree)."""
+    if len(other) != len(glyph):
+        return glyph
+    merged = []
+    for alts, char in zip(glyph, other, strict=True):
+        merged.append(alts if char in alts else alts + char)
+    return merged
+
+
+def _read_group(
+    gray: np.ndarray,
+    group: list[_Chain],
+    scale: float,
+    today: date,
+    params: OcrParams,
+) -> MrzRead | None:
+    best: MrzRead | None = None
+    for n_cells in _cells_for(group):
+        strips = [_rectify(gray, chain, n_cells, scale) for chain in group]
+        for upside_down in (False, True):
+            if upside_down and best is not None and best.result.valid:
+                break
+            if upside_down and best is not None and best.glyph_score > 0.8:
+                break  # the upright reading already looks like OCR-B
+            if upside_down:
+                strips = [
+                    _LineStrip(
+                        strip=np.ascontiguousarray(s.strip[::-1, ::-1]),
+                        origin=s.origin + s.direction * s.strip.shape[1] * s.input_per_strip_px,
+                        direction=-s.direction,
+                        input_per_strip_px=s.input_per_strip_px,
+                        cap_height=s.cap_height,
+                    )
+                    for s in reversed(strips)
+                ]
+            inks = [_ink(s.strip) for s in strips]
+            centres = [_cell_centres(i[slice(*_band(i))].sum(axis=0), n_cells) for i in inks]
+            scores = [
+                _classify_cells(_cell_features(i, c)) for i, c in zip(inks, centres, strict=True)
+            ]
+            glyph_score = float(np.mean([s.max(axis=1).mean() for s in scores]))
+            if best is not None and glyph_score <= best.glyph_score:
+                continue
+
+            first_char = MRZ_CHARSET[int(scores[0][0].argmax())]
+            fmt = _format_for(len(group), n_cells, first_char)
+            masks = position_masks(fmt)
+            rows = [
+                _alternatives(s, m, params.runner_up_margin)
+                for s, m in zip(scores, masks, strict=True)
+            ]
+            result = parse_mrz_alternatives(rows, today=today, base_confidence=glyph_score)
+            line_geoms = [_geometry(s, c) for s, c in zip(strips, centres, strict=True)]
+            engine = "glyph"
+            if not result.valid and params.use_tesseract:
+                texts = _tesseract_lines(
+                    [_cells_crop(s.strip, c) for s, c in zip(strips, centres, strict=True)]
+                )
+                if texts is not None:
+                    merged = [_merge_alternatives(r, t) for r, t in zip(rows, texts, strict=True)]
+                    second = parse_mrz_alternatives(
+                        merged, today=today, base_confidence=glyph_score
+                    )
+                    if second.valid:
+                        result, engine = second, "glyph+tesseract"
+            if glyph_score < params.min_glyph_score and result.valid:
+                result = _not_legible(result)
+            best = MrzRead(
+                result=result,
+                lines=tuple(line_geoms),
+                engine=engine,
+                glyph_score=glyph_score,
+                upside_down=upside_down,
+                corners=_band_corners(line_geoms),
+            )
+    return best
+
+
+def _cells_crop(strip: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    pitch = float(np.median(np.diff(centres)))
+    x0 = max(round(centres[0] - pitch), 0)
+    x1 = min(round(centres[-1] + pitch), strip.shape[1])
+    return strip[:, x0:x1]
+
+
+def _not_legible(result: MrzResult) -> MrzResult:
+    checks = dict(result.checks)
+    checks["glyphs_legible"] = False
+    return MrzResult(
+        found=result.found,
+        format=result.format,
+        lines=result.lines,
+        valid=False,
+        fields=result.fields,
+        checks=checks,
+        confidence=result.confidence * 0.5,
+        corrections=result.corrections,
+        reason_codes=("mrz_check_failed",),
+    )
+
+
+def _band_corners(lines: Sequence[LineGeometry]) -> np.ndarray:
+    first, last = lines[0], lines[-1]
+    d = np.subtract(first.end, first.start)
+    d = d / max(float(np.linalg.norm(d)), 1e-6)
+    n = np.array([-d[1], d[0]])
+    half = first.pitch * 0.5
+    tl = np.add(first.start, -d * half - n * first.cap_height * 0.8)
+    tr = np.add(first.end, d * half - n * first.cap_height * 0.8)
+    br = np.add(last.end, d * half + n * last.cap_height * 0.8)
+    bl = np.add(last.start, -d * half + n * last.cap_height * 0.8)
+    return np.array([tl, tr, br, bl], dtype=np.float32)
+
+
+def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None) -> MrzRead:
+    """Find and read an MRZ anywhere in ``image`` (RGB or grey uint8)."""
+    params = params or OcrParams()
+    if image.size == 0 or min(image.shape[:2]) < 16:
+        return MrzRead(result=mrz_not_found())
+    gray = _to_gray(image)
+    scale = float(np.clip(params.work_max_side / max(gray.shape), 0.5, 6.0))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    work = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interp) if scale != 1 else gray
+    try:
+        load_templates()
+    except GlyphFontMissing:
+        return MrzRead(result=mrz_not_found())
+    chains = _chains(_components(work), params.min_chain)
+    groups = _group_lines(chains)
+    # Largest, most glyph-like groups first; stop at the first valid read.
+    groups.sort(key=lambda g: -sum(len(c.idx) for c in g) * (1.2 if len(g) == 3 else 1.0))
+    best: MrzRead | None = None
+    for group in groups[:4]:
+        read = _read_group(gray, group, scale, today, params)
+        if read is None:
+            continue
+        if read.result.valid:
+            return read
+        if best is None or read.glyph_score > best.glyph_score:
+            best = read
+    if best is None:
+        return MrzRead(result=mrz_not_found())
+    return best
