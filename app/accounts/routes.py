@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header
+from fastapi.responses import JSONResponse
 
 from app.accounts.models import ALLOWED, BLOCKED
 from app.accounts.service import access_view, get_account, get_or_create_account, set_access
 from app.core.deps import ApiPrincipal, DbSession, require_scope
 from app.core.errors import not_found
+from app.core.idempotency import run_idempotent
 from app.verifications import models as m
 from app.verifications import service
 from app.verifications.models import Verification
@@ -33,37 +35,53 @@ def _access_out(account) -> AccessOut:  # type: ignore[no-untyped-def]
 
 @router.post("/{account_id}/flag", response_model=FlagResponse)
 def flag_account(
-    account_id: str, body: FlagRequest, session: DbSession, principal: WriteKey
-) -> FlagResponse:
+    account_id: str,
+    body: FlagRequest,
+    session: DbSession,
+    principal: WriteKey,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
     """Block the account's API access and open a verification; returns the link for the user.
 
     Flagging an account that already has an open verification returns that verification
-    with a fresh link (the previous link stops working).
+    with a fresh link (the previous link stops working). With an ``Idempotency-Key``
+    header, a retried request returns the first response instead.
     """
-    account = get_or_create_account(session, account_id)
-    set_access(session, account, BLOCKED, reason=body.reason, actor=principal.actor)
-    verification = (
-        session.get(Verification, account.open_verification_id)
-        if account.open_verification_id
-        else None
-    )
-    if verification is not None and service.expire_if_due(session, verification):
-        verification = None
-    if verification is None or verification.status in m.TERMINAL_STATUSES:
-        verification, secret = service.create_verification(session, account, principal.actor)
-    else:
-        secret = service.rotate_client_secret(verification)
-    session.commit()
-    return FlagResponse(
-        account=_access_out(account),
-        verification=VerificationLink(
-            id=verification.id,
-            status=verification.status,
-            url=service.capture_url(verification, secret),
-            client_secret=secret,
-            short_code=verification.short_code,
-            expires_at=verification.expires_at,
-        ),
+
+    def _flag() -> FlagResponse:
+        account = get_or_create_account(session, account_id)
+        set_access(session, account, BLOCKED, reason=body.reason, actor=principal.actor)
+        verification = (
+            session.get(Verification, account.open_verification_id)
+            if account.open_verification_id
+            else None
+        )
+        if verification is not None and service.expire_if_due(session, verification):
+            verification = None
+        if verification is None or verification.status in m.TERMINAL_STATUSES:
+            verification, secret = service.create_verification(session, account, principal.actor)
+        else:
+            secret = service.rotate_client_secret(verification)
+        session.flush()
+        return FlagResponse(
+            account=_access_out(account),
+            verification=VerificationLink(
+                id=verification.id,
+                status=verification.status,
+                url=service.capture_url(verification, secret),
+                client_secret=secret,
+                short_code=verification.short_code,
+                expires_at=verification.expires_at,
+            ),
+        )
+
+    return run_idempotent(
+        session,
+        principal.key_id,
+        idempotency_key,
+        ["flag", account_id, body.model_dump()],
+        200,
+        _flag,
     )
 
 

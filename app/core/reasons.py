@@ -34,6 +34,8 @@ API_MESSAGES: dict[str, str] = {
     "invalid_credentials": "Wrong email or password.",
     "already_decided": "This case was already decided.",
     "rate_limited": "Too many requests. Wait a moment and try again.",
+    "idempotency_key_reused": "This Idempotency-Key was used with a different request.",
+    "idempotency_conflict": "A request with this Idempotency-Key is still in progress.",
 }
 
 

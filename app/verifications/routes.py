@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from app.accounts.models import Account
 from app.accounts.service import get_or_create_account
 from app.core.deps import ApiPrincipal, DbSession, client_secret_header, require_scope
 from app.core.errors import ApiError, not_found
+from app.core.idempotency import run_idempotent
 from app.core.reasons import message_for
 from app.policy import Policy
 from app.policy_runtime import get_policy
@@ -55,19 +57,28 @@ def _get(session: DbSession, verification_id: str) -> Verification:
 
 @platform.post("", status_code=201, response_model=VerificationLink)
 def create_verification(
-    body: CreateVerificationRequest, session: DbSession, principal: WriteKey
-) -> VerificationLink:
+    body: CreateVerificationRequest,
+    session: DbSession,
+    principal: WriteKey,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
     """Open a verification for an account (without changing its access)."""
-    account = get_or_create_account(session, body.account_id)
-    verification, secret = service.create_verification(session, account, principal.actor)
-    session.commit()
-    return VerificationLink(
-        id=verification.id,
-        status=verification.status,
-        url=service.capture_url(verification, secret),
-        client_secret=secret,
-        short_code=verification.short_code,
-        expires_at=verification.expires_at,
+
+    def _create() -> VerificationLink:
+        account = get_or_create_account(session, body.account_id)
+        verification, secret = service.create_verification(session, account, principal.actor)
+        session.flush()
+        return VerificationLink(
+            id=verification.id,
+            status=verification.status,
+            url=service.capture_url(verification, secret),
+            client_secret=secret,
+            short_code=verification.short_code,
+            expires_at=verification.expires_at,
+        )
+
+    return run_idempotent(
+        session, principal.key_id, idempotency_key, ["create", body.model_dump()], 201, _create
     )
 
 

@@ -162,3 +162,27 @@ def test_health_ready_openapi(client: TestClient):
     spec = client.get("/openapi.json").json()
     assert "/v1/accounts/{account_id}/flag" in spec["paths"]
     assert "idgate_http_requests_total" in client.get("/metrics").text
+
+
+def test_idempotency_key_replays_the_first_response(client: TestClient, auth, account_id):
+    headers = {**auth, "Idempotency-Key": f"flag-{account_id}"}
+    first = client.post(f"/v1/accounts/{account_id}/flag", json={"reason": "x"}, headers=headers)
+    again = client.post(f"/v1/accounts/{account_id}/flag", json={"reason": "x"}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    other = client.post(f"/v1/accounts/{account_id}/flag", json={"reason": "y"}, headers=headers)
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    created = client.post(
+        "/v1/verifications",
+        json={"account_id": account_id},
+        headers={**auth, "Idempotency-Key": f"create-{account_id}"},
+    )
+    replay = client.post(
+        "/v1/verifications",
+        json={"account_id": account_id},
+        headers={**auth, "Idempotency-Key": f"create-{account_id}"},
+    )
+    assert created.status_code == replay.status_code == 201
+    assert created.json()["id"] == replay.json()["id"]

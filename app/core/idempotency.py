@@ -1,0 +1,74 @@
+"""``Idempotency-Key`` for creating requests: a retried request gets the first response."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.core.errors import ApiError
+from app.core.models import IdempotencyRecord
+from app.core.security import sha256_hex
+from app.core.types import new_id
+
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+def run_idempotent(
+    session: Session,
+    api_key_id: str,
+    key: str | None,
+    request_fingerprint: Any,
+    status_code: int,
+    create: Callable[[], BaseModel],
+) -> JSONResponse:
+    """Run ``create`` once per (API key, Idempotency-Key); replay its stored response after.
+
+    ``create`` must not commit: the response is stored in the same transaction, so a
+    crash can never leave a created object without its idempotency record.
+    """
+    digest = sha256_hex(json.dumps(request_fingerprint, sort_keys=True, default=str))
+    if key:
+        if len(key) > 200:
+            raise ApiError(422, "validation_error", "Idempotency-Key is at most 200 characters")
+        stored = session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == key
+            )
+        )
+        if stored is not None:
+            if stored.request_hash != digest:
+                raise ApiError(
+                    422,
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used with a different request.",
+                )
+            return JSONResponse(
+                stored.response, status_code=stored.status_code, headers={REPLAY_HEADER: "true"}
+            )
+    body = create().model_dump(mode="json")
+    if key:
+        session.add(
+            IdempotencyRecord(
+                id=new_id("idem"),
+                api_key_id=api_key_id,
+                key=key,
+                request_hash=digest,
+                status_code=status_code,
+                response=body,
+            )
+        )
+    try:
+        session.commit()
+    except IntegrityError as exc:  # a concurrent request with the same key won
+        session.rollback()
+        raise ApiError(
+            409, "idempotency_conflict", "A request with this key is in progress."
+        ) from exc
+    return JSONResponse(body, status_code=status_code)
