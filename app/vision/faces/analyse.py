@@ -27,7 +27,7 @@ from app.vision.faces.types import (
 # landmarks and the template are then computed on the full-resolution image.
 DETECT_MAX_SIDE = 560
 # Portrait crops are rescaled so their longer side is about this many pixels before detection.
-PORTRAIT_WORK_SIDE = 320
+PORTRAIT_WORK_SIDE = 240
 # Share of the crop size added as a border around a portrait: tight crops cut the chin or
 # forehead, and HOG needs some context around the face.
 PORTRAIT_PAD_FRACTION = 0.3
@@ -95,25 +95,22 @@ def _detect(
     return []
 
 
-def _prepare(image: np.ndarray, role: FaceRole) -> tuple[np.ndarray, float, int]:
-    """Image to detect on, its scale against the input, and the padding added (portraits)."""
+def _prepare(image: np.ndarray, role: FaceRole) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """(base, work, scale, pad): ``base`` is the input (portraits: with a replicated border
+    of ``pad`` px), ``work`` is ``base`` resized by ``scale`` for detection."""
     height, width = image.shape[:2]
     if role == "selfie":
+        base, pad = image, 0
         scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
-        if scale < 1.0:
-            size = (round(width * scale), round(height * scale))
-            return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale, 0
-        return image, 1.0, 0
-    pad = round(PORTRAIT_PAD_FRACTION * max(height, width))
-    padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    scale = PORTRAIT_WORK_SIDE / max(height, width)
-    if scale > 4.0:
-        scale = 4.0
+    else:
+        pad = round(PORTRAIT_PAD_FRACTION * max(height, width))
+        base = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        scale = min(4.0, PORTRAIT_WORK_SIDE / max(height, width))
     if abs(scale - 1.0) < 0.05:
-        return padded, 1.0, pad
+        return base, base, 1.0, pad
     interpolation = cv2.INTER_CUBIC if scale > 1.0 else cv2.INTER_AREA
-    size = (round(padded.shape[1] * scale), round(padded.shape[0] * scale))
-    return cv2.resize(padded, size, interpolation=interpolation), scale, pad
+    size = (round(base.shape[1] * scale), round(base.shape[0] * scale))
+    return base, cv2.resize(base, size, interpolation=interpolation), scale, pad
 
 
 def analyse_face(
@@ -135,7 +132,7 @@ def analyse_face(
     ``jitters`` > 1 averages that many jittered encodings (slower; see the benchmark notes).
     """
     rgb = as_rgb_uint8(image)
-    work, scale, pad = _prepare(rgb, role)
+    base, work, scale, pad = _prepare(rgb, role)
     # Portraits are already upsampled to a workable size; one more doubling rescues
     # faces that fill only part of a larger crop. Selfies get one doubling when nothing is
     # found at the reduced size.
@@ -154,20 +151,18 @@ def analyse_face(
             faces_found=len(significant), sample=None, reason_codes=("selfie_multiple_faces",)
         )
 
-    # Landmarks and encoding: on the full-resolution input when detection ran on a reduced
-    # copy; on the upsampled work image for portraits (the encoder resamples to 150 px).
+    # Landmarks and encoding: on the full-resolution base when detection ran on a reduced
+    # copy; on the upsampled work image for small portraits (the encoder resamples to 150 px).
     left, top, right, bottom, _ = found[0]
     if scale < 1.0:
-        target = rgb
-        inv = 1.0 / scale
-        rect_coords = (left * inv, top * inv, right * inv, bottom * inv)
+        target = base
+        rect_coords = (left / scale, top / scale, right / scale, bottom / scale)
         to_input = 1.0
-        offset = 0.0
     else:
         target = work
         rect_coords = (float(left), float(top), float(right), float(bottom))
         to_input = 1.0 / scale
-        offset = float(pad)
+    offset = float(pad)
 
     import dlib  # the models are loaded already; dlib itself is only needed for rectangles
 

@@ -79,7 +79,7 @@ class MatchBands:
     """Distance bands: <= match_max_distance matches, >= mismatch_min_distance mismatches,
     anything between is the grey band that goes to a human."""
 
-    match_max_distance: float = 0.45
+    match_max_distance: float = 0.47
     mismatch_min_distance: float = 0.6
 
     def __post_init__(self) -> None:

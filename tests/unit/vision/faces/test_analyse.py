@@ -120,6 +120,23 @@ def test_small_portrait_is_found_and_matches_the_same_person(models, faces: Path
     assert face_distance(impostor.sample.encoding, portrait.sample.encoding) > 0.6
 
 
+@pytest.mark.parametrize("width", [60, 400])
+def test_portrait_box_is_in_the_crop_pixels_at_any_size(models, faces: Path, width: int) -> None:  # type: ignore[no-untyped-def]
+    source = _load(faces / "obama" / "obama1.jpg")
+    src = analyse_face(source, role="selfie", models=models)
+    assert src.sample is not None
+    crop = _portrait_of(source, src.sample.box, width)
+    portrait = analyse_face(crop, role="portrait", models=models)
+    assert portrait.sample is not None
+    top, right, bottom, left = portrait.sample.box
+    # the face sits in the middle of a passport-style crop, not at an edge
+    centre_x, centre_y = (left + right) / 2 / crop.shape[1], (top + bottom) / 2 / crop.shape[0]
+    assert 0.35 < centre_x < 0.65 and 0.3 < centre_y < 0.7, portrait.sample.box
+    assert 0.4 < portrait.sample.width_px / width < 0.9
+    same = face_distance(portrait.sample.encoding, src.sample.encoding)
+    assert same < (0.25 if width == 400 else 0.45)
+
+
 def test_tiny_portrait_is_flagged_low_quality(models, faces: Path) -> None:  # type: ignore[no-untyped-def]
     source = _load(faces / "obama" / "obama.jpg")
     src = analyse_face(source, role="selfie", models=models)
