@@ -50,9 +50,7 @@ class GlyphTemplates:
 
 def to_feature(window: np.ndarray) -> np.ndarray:
     """Ink map (float, 1 = ink) of any size -> normalised feature vector."""
-    small = cv2.resize(
-        window.astype(np.float32), FEATURE_SHAPE[::-1], interpolation=cv2.INTER_AREA
-    )
+    small = cv2.resize(window.astype(np.float32), FEATURE_SHAPE[::-1], interpolation=cv2.INTER_AREA)
     vec = small.reshape(-1)
     vec = vec - vec.mean()
     norm = float(np.linalg.norm(vec))

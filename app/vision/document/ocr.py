@@ -78,6 +78,7 @@ class MrzRead:
     glyph_score: float = 0.0
     upside_down: bool = False
     corners: np.ndarray | None = field(default=None, repr=False)  # MRZ band TL,TR,BR,BL
+    touches_border: bool = False  # the MRZ's ink reaches the edge of the frame
 
     @property
     def char_height_px(self) -> float:
@@ -326,9 +327,9 @@ def _rectify(gray: np.ndarray, chain: _Chain, n_cells: int, scale: float) -> _Li
     width = round((n_cells + 2 * _MARGIN_CELLS) * _RECT_PITCH)
     start = origin + (-0.16 * pitch - _MARGIN_CELLS * pitch) * direction
     base = start - (height / 2) / k * normal
-    src = np.float32([base, base + direction * width / k, base + normal * height / k])
-    dst = np.float32([[0, 0], [width, 0], [0, height]])
-    matrix = cv2.getAffineTransform(src / scale, dst)
+    src = np.array([base, base + direction * width / k, base + normal * height / k], np.float32)
+    dst = np.array([[0, 0], [width, 0], [0, height]], np.float32)
+    matrix = cv2.getAffineTransform(src / np.float32(scale), dst)
     strip = cv2.warpAffine(
         gray,
         matrix,
@@ -512,35 +513,24 @@ def _read_group(
     scale: float,
     today: date,
     params: OcrParams,
-) -> MrzRead | None:
-    best: MrzRead | None = None
+) -> tuple[MrzRead, list[np.ndarray], list[list[str]]] | None:
+    """Glyph-classifier read of one candidate MRZ: (read, rectified line crops, rows)."""
+    best: tuple[MrzRead, list[np.ndarray], list[list[str]]] | None = None
     for n_cells in _cells_for(group):
         strips = [_rectify(gray, chain, n_cells, scale) for chain in group]
         for upside_down in (False, True):
-            if upside_down and best is not None and best.result.valid:
-                break
-            if upside_down and best is not None and best.glyph_score > 0.8:
+            if best is not None and (best[0].result.valid or best[0].glyph_score > 0.8):
                 break  # the upright reading already looks like OCR-B
             if upside_down:
-                strips = [
-                    _LineStrip(
-                        strip=np.ascontiguousarray(s.strip[::-1, ::-1]),
-                        origin=s.origin + s.direction * s.strip.shape[1] * s.input_per_strip_px,
-                        direction=-s.direction,
-                        input_per_strip_px=s.input_per_strip_px,
-                        cap_height=s.cap_height,
-                    )
-                    for s in reversed(strips)
-                ]
+                strips = [_turn(s) for s in reversed(strips)]
             inks = [_ink(s.strip) for s in strips]
             centres = [_cell_centres(i[slice(*_band(i))].sum(axis=0), n_cells) for i in inks]
             scores = [
                 _classify_cells(_cell_features(i, c)) for i, c in zip(inks, centres, strict=True)
             ]
             glyph_score = float(np.mean([s.max(axis=1).mean() for s in scores]))
-            if best is not None and glyph_score <= best.glyph_score:
+            if best is not None and glyph_score <= best[0].glyph_score:
                 continue
-
             first_char = MRZ_CHARSET[int(scores[0][0].argmax())]
             fmt = _format_for(len(group), n_cells, first_char)
             masks = position_masks(fmt)
@@ -549,30 +539,67 @@ def _read_group(
                 for s, m in zip(scores, masks, strict=True)
             ]
             result = parse_mrz_alternatives(rows, today=today, base_confidence=glyph_score)
-            line_geoms = [_geometry(s, c) for s, c in zip(strips, centres, strict=True)]
-            engine = "glyph"
-            if not result.valid and params.use_tesseract:
-                texts = _tesseract_lines(
-                    [_cells_crop(s.strip, c) for s, c in zip(strips, centres, strict=True)]
-                )
-                if texts is not None:
-                    merged = [_merge_alternatives(r, t) for r, t in zip(rows, texts, strict=True)]
-                    second = parse_mrz_alternatives(
-                        merged, today=today, base_confidence=glyph_score
-                    )
-                    if second.valid:
-                        result, engine = second, "glyph+tesseract"
             if glyph_score < params.min_glyph_score and result.valid:
                 result = _not_legible(result)
-            best = MrzRead(
+            line_geoms = [_geometry(s, c) for s, c in zip(strips, centres, strict=True)]
+            read = MrzRead(
                 result=result,
                 lines=tuple(line_geoms),
-                engine=engine,
+                engine="glyph",
                 glyph_score=glyph_score,
                 upside_down=upside_down,
                 corners=_band_corners(line_geoms),
+                touches_border=_touches_border(group, gray.shape, scale),
             )
+            crops = [_cells_crop(s.strip, c) for s, c in zip(strips, centres, strict=True)]
+            best = (read, crops, rows)
     return best
+
+
+def _touches_border(group: list[_Chain], shape: tuple[int, ...], scale: float) -> bool:
+    height, width = shape[0] * scale, shape[1] * scale
+    for chain in group:
+        margin = 1.0 * chain.height  # ICAO quiet zone: less than a character is a cut
+        y_left = chain.slope * chain.left + chain.intercept
+        y_right = chain.slope * chain.right + chain.intercept
+        if chain.left < margin or chain.right > width - margin:
+            return True
+        if min(y_left, y_right) < margin or max(y_left, y_right) > height - margin:
+            return True
+    return False
+
+
+def _turn(line: _LineStrip) -> _LineStrip:
+    """The same strip rotated by 180 degrees (for upside-down documents)."""
+    return _LineStrip(
+        strip=np.ascontiguousarray(line.strip[::-1, ::-1]),
+        origin=line.origin + line.direction * line.strip.shape[1] * line.input_per_strip_px,
+        direction=-line.direction,
+        input_per_strip_px=line.input_per_strip_px,
+        cap_height=line.cap_height,
+    )
+
+
+def _second_opinion(
+    read: MrzRead, crops: list[np.ndarray], rows: list[list[str]], today: date
+) -> MrzRead:
+    """Tesseract's characters as extra runner-ups; used only if that makes the read valid."""
+    texts = _tesseract_lines(crops)
+    if texts is None:
+        return read
+    merged = [_merge_alternatives(r, t) for r, t in zip(rows, texts, strict=True)]
+    second = parse_mrz_alternatives(merged, today=today, base_confidence=read.glyph_score)
+    if not second.valid:
+        return read
+    return MrzRead(
+        result=second,
+        lines=read.lines,
+        engine="glyph+tesseract",
+        glyph_score=read.glyph_score,
+        upside_down=read.upside_down,
+        corners=read.corners,
+        touches_border=read.touches_border,
+    )
 
 
 def _cells_crop(strip: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -628,15 +655,18 @@ def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None)
     groups = _group_lines(chains)
     # Largest, most glyph-like groups first; stop at the first valid read.
     groups.sort(key=lambda g: -sum(len(c.idx) for c in g) * (1.2 if len(g) == 3 else 1.0))
-    best: MrzRead | None = None
+    best: tuple[MrzRead, list[np.ndarray], list[list[str]]] | None = None
     for group in groups[:4]:
-        read = _read_group(gray, group, scale, today, params)
-        if read is None:
+        attempt = _read_group(gray, group, scale, today, params)
+        if attempt is None:
             continue
-        if read.result.valid:
-            return read
-        if best is None or read.glyph_score > best.glyph_score:
-            best = read
+        if attempt[0].result.valid:
+            return attempt[0]
+        if best is None or attempt[0].glyph_score > best[0].glyph_score:
+            best = attempt
     if best is None:
         return MrzRead(result=mrz_not_found())
-    return best
+    read, crops, rows = best
+    if params.use_tesseract and read.glyph_score >= params.min_glyph_score:
+        read = _second_opinion(read, crops, rows, today)
+    return read

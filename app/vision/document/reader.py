@@ -1,0 +1,159 @@
+"""One entry point for a document photo: find it, judge the capture, read the MRZ, crop
+the portrait. Never raises on bad input; problems come back as reason codes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+import cv2
+import numpy as np
+
+from app.vision.document.localize import DocumentLocation, locate_document
+from app.vision.document.mrz import MrzResult, mrz_not_found
+from app.vision.document.ocr import MrzRead, OcrParams, read_mrz
+from app.vision.document.portrait import PortraitCrop, find_portrait
+from app.vision.document.quality import (
+    REASON_UNREADABLE,
+    QualityReport,
+    QualityThresholds,
+    assess_quality,
+)
+from app.vision.faces.models import FaceModels, load_face_models
+
+__all__ = [
+    "DocumentReading",
+    "PortraitCrop",
+    "QualityReport",
+    "QualityThresholds",
+    "read_document",
+]
+
+_MIN_SIDE_PX = 32
+_MAX_SIDE_PX = 4000  # larger photos are downscaled first: MRZ glyphs stay far above 6 px
+
+
+@dataclass(frozen=True)
+class DocumentReading:
+    """Everything the document stage learned from one image."""
+
+    quality: QualityReport
+    mrz: MrzResult
+    portrait: PortraitCrop | None
+    document_format: str | None
+    normalised: np.ndarray | None = field(repr=False)
+    reason_codes: tuple[str, ...]
+    elapsed_ms: float
+
+
+def _as_rgb(image: object) -> np.ndarray | None:
+    """Coerce the input to RGB uint8 HxWx3, or None if it is not an image."""
+    if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.size == 0:
+        return None
+    array = image
+    if array.dtype != np.uint8:
+        if not np.issubdtype(array.dtype, np.number):
+            return None
+        array = np.clip(np.nan_to_num(array.astype(np.float64)), 0, 255).astype(np.uint8)
+    if array.ndim == 2:
+        return cv2.cvtColor(array, cv2.COLOR_GRAY2RGB)
+    channels = array.shape[2]
+    if channels == 1:
+        return cv2.cvtColor(array[..., 0], cv2.COLOR_GRAY2RGB)
+    if channels == 4:
+        return np.ascontiguousarray(array[..., :3])
+    if channels == 3:
+        return np.ascontiguousarray(array)
+    return None
+
+
+def _unreadable(started: float, metrics: dict[str, float] | None = None) -> DocumentReading:
+    quality = QualityReport(ok=False, reason_codes=(REASON_UNREADABLE,), metrics=metrics or {})
+    mrz = mrz_not_found()
+    return DocumentReading(
+        quality=quality,
+        mrz=mrz,
+        portrait=None,
+        document_format=None,
+        normalised=None,
+        reason_codes=(REASON_UNREADABLE, *mrz.reason_codes),
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
+def _read_any_orientation(
+    rgb: np.ndarray, today: date, params: OcrParams
+) -> tuple[np.ndarray, MrzRead]:
+    """Read upright (180 degrees is handled by the OCR), else try quarter turns."""
+    read = read_mrz(rgb, today=today, params=params)
+    if read.lines:
+        return rgb, read
+    for turn in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE):
+        turned = cv2.rotate(rgb, turn)
+        candidate = read_mrz(turned, today=today, params=params)
+        if candidate.lines:
+            return turned, candidate
+    return rgb, read
+
+
+def read_document(
+    image: np.ndarray,
+    *,
+    today: date,
+    thresholds: QualityThresholds = QualityThresholds(),
+    models: FaceModels | None = None,
+    find_portrait: bool = True,
+    ocr_params: OcrParams | None = None,
+) -> DocumentReading:
+    """Read a document photo (RGB uint8 HxWx3, EXIF orientation already applied)."""
+    started = time.perf_counter()
+    rgb = _as_rgb(image)
+    if rgb is None or min(rgb.shape[:2]) < _MIN_SIDE_PX:
+        return _unreadable(started, {"too_small": 1.0})
+    if max(rgb.shape[:2]) > _MAX_SIDE_PX:
+        factor = _MAX_SIDE_PX / max(rgb.shape[:2])
+        rgb = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    params = ocr_params or OcrParams()
+    try:
+        rgb, read = _read_any_orientation(rgb, today, params)
+        location = locate_document(rgb, read, crop_tolerance=thresholds.crop_tolerance)
+        quality = assess_quality(rgb, location, read, thresholds)
+        if not read.result.valid and location.method == "outline":
+            # Perspective bends the fixed pitch; the flattened page reads straight.
+            assert location.normalised is not None
+            flat = read_mrz(location.normalised, today=today, params=params)
+            if flat.result.valid:
+                read = MrzRead(
+                    result=flat.result,
+                    lines=read.lines,
+                    engine=flat.engine + "@page",
+                    glyph_score=flat.glyph_score,
+                    upside_down=read.upside_down,
+                    corners=read.corners,
+                    touches_border=read.touches_border,
+                )
+    except (cv2.error, ValueError, FloatingPointError) as error:
+        # A malformed image that slipped past the checks above: report, never raise.
+        return _unreadable(started, {"error": 1.0, "error_len": float(len(str(error)))})
+    portrait = None
+    if find_portrait and location.normalised is not None:
+        portrait = _locate_portrait(location, models)
+    reasons = list(quality.reason_codes)
+    for code in read.result.reason_codes:
+        if code not in reasons:
+            reasons.append(code)
+    return DocumentReading(
+        quality=quality,
+        mrz=read.result,
+        portrait=portrait,
+        document_format=read.result.format or (location.format if location.found else None),
+        normalised=location.normalised,
+        reason_codes=tuple(reasons),
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
+def _locate_portrait(location: DocumentLocation, models: FaceModels | None) -> PortraitCrop | None:
+    assert location.normalised is not None
+    return find_portrait(location.normalised, location.format, models or load_face_models())
