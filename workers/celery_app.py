@@ -20,11 +20,13 @@ def make_celery(settings: Settings) -> Celery:
         folder = settings.broker_dir
         (folder / "queue").mkdir(parents=True, exist_ok=True)
         (folder / "processed").mkdir(parents=True, exist_ok=True)
+        (folder / "control").mkdir(parents=True, exist_ok=True)
         transport_options = {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
             "store_processed": False,
+            "control_folder": str(folder / "control"),
         }
     elif settings.broker_url.startswith(("redis://", "rediss://")):
         transport_options = {"visibility_timeout": settings.broker_visibility_timeout_s}
