@@ -281,6 +281,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.pipeline.stages import requeue_stale
     from app.storage.blobs import get_keys
 
+    if not os.environ.get("IDGATE_PUBLIC_BASE_URL"):
+        # links sent to users must point at this server
+        os.environ["IDGATE_PUBLIC_BASE_URL"] = f"http://{args.host}:{args.port}"
+        get_settings.cache_clear()
     settings = get_settings()
     cmd_migrate(args)
     get_keys()  # creates the key files (mode 0600) on first run

@@ -21,7 +21,7 @@ def _load_or_create(path: Path, nbytes: int) -> bytes:
     """Read a key file, creating it with mode 0600 on first use (embedded default)."""
     if path.exists():
         return base64.b64decode(path.read_text().strip())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = secrets.token_bytes(nbytes)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
