@@ -1,0 +1,194 @@
+"""Detect the challenge actions in per-frame signal traces (pure numpy, no models).
+
+Every action is measured against the user's own baseline (the median of the first
+frames with a face) and expressed as a *strength*: 1.0 means the action reached its
+threshold. Actions must appear in the asked order, each starting after the previous one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ActionThresholds:
+    """How far from the baseline each action must go. Defaults calibrated on the real clips."""
+
+    turn_deg: float = 15.0  # yaw change for turn_left / turn_right (real turns read 15-40)
+    look_up_deg: float = 15.0  # pitch change for look_up (real: 27-40; talking: <= 11)
+    look_down_deg: float = 12.0  # pitch change for look_down (d3 looks down: ~35)
+    blink_ear_drop: float = 0.35  # EAR falls by this share of the baseline (smile squint ~0.3)
+    blink_recovery: float = 0.5  # ... then recovers to within this share of that drop
+    smile_width_gain: float = 0.08  # mouth width / eye distance grows by this fraction
+    # A pose action that was NOT asked for but performed this strongly (in threshold units)
+    # fails the challenge: a replayed video that does every movement must not pass.
+    unrequested_pose_strength: float = 2.5
+    baseline_frames: int = 3
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Per-frame signals of one sequence; NaN where a frame has no usable face."""
+
+    times_s: np.ndarray
+    yaw_deg: np.ndarray
+    pitch_deg: np.ndarray
+    ear: np.ndarray
+    mouth_width: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.times_s)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The user's resting values, from the first frames with a face."""
+
+    yaw_deg: float
+    pitch_deg: float
+    ear: float
+    mouth_width: float
+    frame_indices: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """Whether one asked action was performed, when (onset, seconds) and how strongly."""
+
+    action: str
+    passed: bool
+    at_s: float | None
+    score: float  # peak strength in threshold units (>= 1.0 when performed)
+    frame_index: int | None = None  # frame of the peak, None when not performed
+
+
+def compute_baseline(trace: Trace, n_frames: int = 3) -> Baseline | None:
+    """Median signals of the first ``n_frames`` frames with a face; None without faces."""
+    valid = [i for i in range(len(trace)) if not math.isnan(trace.yaw_deg[i])][:n_frames]
+    if not valid:
+        return None
+    idx = np.array(valid)
+    return Baseline(
+        yaw_deg=float(np.median(trace.yaw_deg[idx])),
+        pitch_deg=float(np.median(trace.pitch_deg[idx])),
+        ear=float(np.median(trace.ear[idx])),
+        mouth_width=float(np.median(trace.mouth_width[idx])),
+        frame_indices=tuple(valid),
+    )
+
+
+def action_strength(
+    action: str, trace: Trace, baseline: Baseline, thresholds: ActionThresholds
+) -> np.ndarray:
+    """Per-frame strength of ``action`` in threshold units (NaN where no face)."""
+    t = thresholds
+    if action == "turn_left":
+        return (trace.yaw_deg - baseline.yaw_deg) / t.turn_deg
+    if action == "turn_right":
+        return (baseline.yaw_deg - trace.yaw_deg) / t.turn_deg
+    if action == "look_up":
+        return (trace.pitch_deg - baseline.pitch_deg) / t.look_up_deg
+    if action == "look_down":
+        return (baseline.pitch_deg - trace.pitch_deg) / t.look_down_deg
+    if action == "blink":
+        if baseline.ear <= 0:
+            return np.full(len(trace), np.nan)
+        return (1.0 - trace.ear / baseline.ear) / t.blink_ear_drop
+    if action == "smile":
+        if baseline.mouth_width <= 0:
+            return np.full(len(trace), np.nan)
+        return (trace.mouth_width / baseline.mouth_width - 1.0) / t.smile_width_gain
+    raise ValueError(f"unknown action {action!r}")
+
+
+def _find_action(
+    action: str,
+    strength: np.ndarray,
+    start: int,
+    thresholds: ActionThresholds,
+) -> tuple[int, int] | None:
+    """Return (onset index, peak index) of the first episode that STARTS at or after
+    ``start``: an action still held from before (e.g. a head already up when the turn
+    began) does not count as performed after the previous one."""
+    filled = np.nan_to_num(strength, nan=-np.inf)
+    n = len(filled)
+    for onset in range(start, n):
+        if filled[onset] < 1.0 or (onset > 0 and filled[onset - 1] >= 1.0):
+            continue
+        end = onset
+        while end + 1 < n and filled[end + 1] >= 1.0:
+            end += 1
+        peak = onset + int(np.argmax(filled[onset : end + 1]))
+        if action != "blink":
+            return onset, peak
+        # A blink closes and opens again: a later frame must recover most of the drop.
+        recovered = np.nonzero(filled[end + 1 :] <= thresholds.blink_recovery)[0]
+        if recovered.size:
+            return onset, peak
+    return None
+
+
+def detect_actions(
+    challenge: Sequence[str],
+    trace: Trace,
+    baseline: Baseline,
+    thresholds: ActionThresholds,
+    *,
+    windows_s: Sequence[tuple[float, float]] | None = None,
+) -> tuple[ActionResult, ...]:
+    """Look for each asked action in order; each must start after the previous one.
+
+    ``windows_s`` optionally bounds each action's onset (seconds from capture start), as
+    prompted by the capture page. After the first missing action the rest are reported
+    as not performed.
+    """
+    results: list[ActionResult] = []
+    search_from = max(baseline.frame_indices) + 1 if baseline.frame_indices else 0
+    failed = False
+    for k, action in enumerate(challenge):
+        strength = action_strength(action, trace, baseline, thresholds)
+        found = None if failed else _find_action(action, strength, search_from, thresholds)
+        if found is not None and windows_s is not None and k < len(windows_s):
+            low, high = windows_s[k]
+            if not low <= float(trace.times_s[found[0]]) <= high:
+                found = None
+        if found is None:
+            failed = True
+            finite = strength[np.isfinite(strength)]
+            peak_value = float(finite.max()) if finite.size else 0.0
+            results.append(ActionResult(action, False, None, round(max(0.0, peak_value), 3)))
+            continue
+        onset, peak = found
+        results.append(
+            ActionResult(
+                action,
+                True,
+                round(float(trace.times_s[onset]), 3),
+                round(float(strength[peak]), 3),
+                peak,
+            )
+        )
+        search_from = onset + 1
+    return tuple(results)
+
+
+def unrequested_pose_actions(
+    challenge: Sequence[str],
+    trace: Trace,
+    baseline: Baseline,
+    thresholds: ActionThresholds,
+) -> tuple[str, ...]:
+    """Pose actions performed strongly although the challenge did not ask for them."""
+    from app.vision.liveness.challenge import POSE_ACTIONS
+
+    extra = []
+    for action in sorted(POSE_ACTIONS - set(challenge)):
+        strength = action_strength(action, trace, baseline, thresholds)
+        finite = strength[np.isfinite(strength)]
+        if finite.size and float(finite.max()) >= thresholds.unrequested_pose_strength:
+            extra.append(action)
+    return tuple(extra)

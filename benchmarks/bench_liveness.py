@@ -1,0 +1,144 @@
+"""Liveness benchmark: APCER per attack type, BPCER on genuine segments, time per sequence.
+
+Usage::
+
+    uv run python -m benchmarks.bench_liveness            # table + rewrite the results
+    uv run python -m benchmarks.bench_liveness --json     # machine-readable
+    uv run python -m benchmarks.bench_liveness --kinds genuine,print --verbose
+
+APCER (ISO/IEC 30107-3) = share of attack presentations of one type accepted as live;
+BPCER = share of genuine presentations rejected. Genuine data is REAL (clip segments);
+attacks are SYNTHETIC transformations of real frames (benchmarks/synth/liveness.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from app.vision.faces.models import load_face_models
+from app.vision.liveness.verify import verify_liveness
+from benchmarks.synth.liveness import all_sequences
+
+NOTES = Path(__file__).resolve().parent / "NOTES-liveness.md"
+BEGIN, END = "<!-- bench_liveness:begin -->", "<!-- bench_liveness:end -->"
+
+
+def run(seed: int, kinds: set[str] | None, verbose: bool) -> dict[str, Any]:
+    """Verify every sequence and aggregate error rates and timings per kind."""
+    models = load_face_models()
+    per_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for sample in all_sequences(seed):
+        if kinds and sample.kind not in kinds:
+            continue
+        started = time.perf_counter()
+        result = verify_liveness(
+            sample.frames, sample.timestamps_s, sample.challenge, models=models
+        )
+        wall_ms = (time.perf_counter() - started) * 1000.0
+        row = {
+            "name": sample.name,
+            "challenge": list(sample.challenge),
+            "frames": len(sample.frames),
+            "live": result.live,
+            "reasons": list(result.reasons),
+            "ms": round(wall_ms, 1),
+            "signals": {k: round(v, 4) for k, v in result.signals.items()},
+            "actions": [(a.action, a.passed, a.at_s, a.score) for a in result.actions],
+        }
+        per_kind[sample.kind].append(row)
+        if verbose:
+            print(json.dumps(row), file=sys.stderr)
+    summary: dict[str, Any] = {"seed": seed, "kinds": {}}
+    all_ms: list[float] = []
+    for kind, rows in per_kind.items():
+        n = len(rows)
+        accepted = sum(1 for r in rows if r["live"])
+        ms = sorted(r["ms"] for r in rows)
+        all_ms += ms
+        reasons: dict[str, int] = defaultdict(int)
+        for r in rows:
+            for reason in r["reasons"]:
+                reasons[reason] += 1
+        entry = {
+            "n": n,
+            "metric": "BPCER" if kind == "genuine" else "APCER",
+            "error_rate": (n - accepted) / n if kind == "genuine" else accepted / n,
+            "errors": [r["name"] for r in rows if r["live"] != (kind == "genuine")],
+            "reasons": dict(reasons),
+            "median_ms": statistics.median(ms),
+            "p95_ms": ms[min(n - 1, round(0.95 * (n - 1)))],
+        }
+        summary["kinds"][kind] = entry
+    if all_ms:
+        all_ms.sort()
+        summary["median_ms"] = statistics.median(all_ms)
+        summary["p95_ms"] = all_ms[min(len(all_ms) - 1, round(0.95 * (len(all_ms) - 1)))]
+    return summary
+
+
+def format_table(summary: dict[str, Any]) -> str:
+    """A markdown table of the summary."""
+    lines = [
+        "| kind | data | n | metric | error rate | median ms | p95 ms | reasons |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, e in summary["kinds"].items():
+        data = "real" if kind == "genuine" else "synthetic from real"
+        reasons = ", ".join(f"{k}:{v}" for k, v in sorted(e["reasons"].items()))
+        lines.append(
+            f"| {kind} | {data} | {e['n']} | {e['metric']} | {100 * e['error_rate']:.1f}% "
+            f"| {e['median_ms']:.0f} | {e['p95_ms']:.0f} | {reasons} |"
+        )
+    if "median_ms" in summary:
+        lines.append(
+            f"\nAll sequences: median {summary['median_ms']:.0f} ms, "
+            f"p95 {summary['p95_ms']:.0f} ms "
+            f"per sequence (~30 frames, <= 512 px, models loaded; 2 shared cores)."
+        )
+    for kind, e in summary["kinds"].items():
+        if e["errors"]:
+            lines.append(f"\n{kind} errors: {', '.join(e['errors'])}")
+    return "\n".join(lines)
+
+
+def write_notes(summary: dict[str, Any]) -> None:
+    """Replace the results block of NOTES-liveness.md (create the file if needed)."""
+    block = (
+        f"{BEGIN}\n_Latest run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"seed {summary['seed']}, command `uv run python -m benchmarks.bench_liveness`._\n\n"
+        f"{format_table(summary)}\n{END}"
+    )
+    text = NOTES.read_text() if NOTES.exists() else f"# Liveness benchmark\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    NOTES.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark from the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--kinds", help="comma-separated kinds to run (default: all)")
+    parser.add_argument("--verbose", action="store_true", help="one JSON line per sequence")
+    parser.add_argument("--no-notes", action="store_true", help="do not rewrite the notes")
+    args = parser.parse_args(argv)
+    kinds = set(args.kinds.split(",")) if args.kinds else None
+    summary = run(args.seed, kinds, args.verbose)
+    print(json.dumps(summary, indent=2) if args.json else format_table(summary))
+    if not args.no_notes and kinds is None:
+        write_notes(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

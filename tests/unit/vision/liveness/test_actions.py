@@ -1,0 +1,115 @@
+import numpy as np
+
+from app.vision.liveness.actions import (
+    ActionThresholds,
+    Trace,
+    compute_baseline,
+    detect_actions,
+    unrequested_pose_actions,
+)
+
+TH = ActionThresholds()
+
+
+def make_trace(n: int = 40, **signals: np.ndarray) -> Trace:
+    """A resting face at 10 fps with some signals overridden."""
+    base = {
+        "yaw_deg": np.zeros(n),
+        "pitch_deg": np.zeros(n),
+        "ear": np.full(n, 0.30),
+        "mouth_width": np.full(n, 0.80),
+    }
+    base.update(signals)
+    return Trace(times_s=np.arange(n) / 10.0, **base)
+
+
+def bump(n: int, start: int, end: int, height: float, rest: float = 0.0) -> np.ndarray:
+    values = np.full(n, rest)
+    values[start:end] = height
+    return values
+
+
+def test_turn_left_then_right_in_order() -> None:
+    yaw = bump(40, 8, 14, 25.0) + bump(40, 22, 28, -25.0)
+    trace = make_trace(yaw_deg=yaw)
+    baseline = compute_baseline(trace)
+    assert baseline is not None
+    results = detect_actions(("turn_left", "turn_right"), trace, baseline, TH)
+    assert [r.passed for r in results] == [True, True]
+    assert results[0].at_s == 0.8 and results[1].at_s == 2.2
+    assert results[0].score >= 1.0
+
+
+def test_wrong_order_fails() -> None:
+    yaw = bump(40, 8, 14, 25.0) + bump(40, 22, 28, -25.0)
+    trace = make_trace(yaw_deg=yaw)
+    baseline = compute_baseline(trace)
+    assert baseline is not None
+    results = detect_actions(("turn_right", "turn_left"), trace, baseline, TH)
+    assert results[0].passed
+    assert not results[1].passed and results[1].at_s is None
+
+
+def test_small_movement_is_not_a_turn() -> None:
+    trace = make_trace(yaw_deg=bump(40, 8, 14, 10.0))
+    baseline = compute_baseline(trace)
+    assert baseline is not None
+    assert not detect_actions(("turn_left",), trace, baseline, TH)[0].passed
+
+
+def test_action_held_from_before_does_not_count_as_the_next_one() -> None:
+    # Looks up at 0.5 s and stays up; turns right at 1.5 s. "turn_right then look_up"
+    # must fail: the look up did not start after the turn.
+    trace = make_trace(pitch_deg=bump(40, 5, 35, 25.0), yaw_deg=bump(40, 15, 25, -25.0))
+    baseline = compute_baseline(trace)
+    assert baseline is not None
+    ok = detect_actions(("look_up", "turn_right"), trace, baseline, TH)
+    assert all(r.passed for r in ok)
+    reordered = detect_actions(("turn_right", "look_up"), trace, baseline, TH)
+    assert not reordered[1].passed
+
+
+def test_blink_needs_the_eyes_to_reopen() -> None:
+    closes_and_opens = make_trace(ear=bump(40, 10, 12, 0.08, rest=0.30))
+    stays_closed = make_trace(ear=bump(40, 10, 40, 0.08, rest=0.30))
+    for trace, expected in ((closes_and_opens, True), (stays_closed, False)):
+        baseline = compute_baseline(trace)
+        assert baseline is not None
+        assert detect_actions(("blink",), trace, baseline, TH)[0].passed is expected
+
+
+def test_smile_is_a_wider_mouth_against_the_baseline() -> None:
+    trace = make_trace(mouth_width=bump(40, 10, 20, 0.95, rest=0.80))
+    baseline = compute_baseline(trace)
+    assert baseline is not None
+    assert detect_actions(("smile",), trace, baseline, TH)[0].passed
+    flat = make_trace(mouth_width=bump(40, 10, 20, 0.83, rest=0.80))
+    flat_baseline = compute_baseline(flat)
+    assert flat_baseline is not None
+    assert not detect_actions(("smile",), flat, flat_baseline, TH)[0].passed
+
+
+def test_time_windows_bound_the_onset() -> None:
+    trace = make_trace(yaw_deg=bump(40, 20, 26, 25.0))
+    baseline = compute_baseline(trace)
+    assert baseline is not None
+    inside = detect_actions(("turn_left",), trace, baseline, TH, windows_s=[(1.5, 3.0)])
+    outside = detect_actions(("turn_left",), trace, baseline, TH, windows_s=[(0.0, 1.5)])
+    assert inside[0].passed and not outside[0].passed
+
+
+def test_strong_unrequested_pose_action_is_reported() -> None:
+    trace = make_trace(yaw_deg=bump(40, 8, 14, 25.0) + bump(40, 20, 26, -45.0))
+    baseline = compute_baseline(trace)
+    assert baseline is not None
+    assert unrequested_pose_actions(("turn_left", "blink"), trace, baseline, TH) == ("turn_right",)
+    assert unrequested_pose_actions(("turn_left", "turn_right"), trace, baseline, TH) == ()
+
+
+def test_baseline_skips_frames_without_face() -> None:
+    yaw = np.zeros(10)
+    yaw[:2] = np.nan
+    trace = make_trace(10, yaw_deg=yaw)
+    baseline = compute_baseline(trace, 3)
+    assert baseline is not None and baseline.frame_indices == (2, 3, 4)
+    assert compute_baseline(make_trace(3, yaw_deg=np.full(3, np.nan))) is None

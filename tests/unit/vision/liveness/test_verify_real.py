@@ -1,0 +1,128 @@
+"""verify_liveness on real frames of d3.mp4 (LivePortrait, MIT) and attacks built from them.
+
+d3 6.3-9.4 s: the woman turns to her own right (nose to the image's left), looks down,
+then turns to her own left (labelled from sampled frames; see benchmarks/NOTES-liveness.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from app.vision.faces.models import FaceModels, load_face_models
+from app.vision.liveness.evidence import planar_residual, rigid_points
+from app.vision.liveness.extract import analyse_frame
+from app.vision.liveness.verify import LivenessThresholds, verify_liveness
+
+CHALLENGE = ("turn_right", "look_down", "turn_left")
+
+
+@pytest.fixture(scope="module")
+def models() -> FaceModels:
+    return load_face_models()
+
+
+@pytest.fixture(scope="module")
+def d3_segment(shared_data: Path) -> tuple[list[np.ndarray], list[float]]:
+    capture = cv2.VideoCapture(str(shared_data / "video" / "d3.mp4"))
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    first, last = round(6.3 * fps), round(9.4 * fps)
+    wanted = set(np.linspace(first, last, 30).round().astype(int).tolist())
+    frames, times = [], []
+    index = 0
+    while index <= last:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        if index in wanted:
+            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+            times.append((index - first) / fps)
+        index += 1
+    capture.release()
+    assert len(frames) == 30
+    return frames, times
+
+
+def test_genuine_segment_passes_its_own_challenge(d3_segment, models) -> None:
+    frames, times = d3_segment
+    result = verify_liveness(frames, times, CHALLENGE, models=models)
+    assert result.live, result.to_json()
+    assert result.reasons == ()
+    assert [a.action for a in result.actions] == list(CHALLENGE)
+    at = [a.at_s for a in result.actions]
+    assert all(t is not None for t in at) and at == sorted(at)
+    assert result.signals["planar_residual"] > LivenessThresholds().min_planar_residual
+    assert result.best_frame_index is not None and 0 <= result.best_frame_index < 30
+    payload = result.to_json()
+    assert payload["live"] is True and payload["actions"][0]["action"] == "turn_right"
+
+
+def test_same_segment_fails_a_different_order(d3_segment, models) -> None:
+    frames, times = d3_segment
+    result = verify_liveness(frames, times, ("turn_left", "look_down", "turn_right"), models=models)
+    assert not result.live
+    assert "liveness_challenge_failed" in result.reasons
+
+
+def test_static_repeated_frame_is_a_replay(d3_segment, models) -> None:
+    frames, times = d3_segment
+    rng = np.random.default_rng(3)
+    still = frames[0].astype(np.float32)
+    injected = [
+        np.clip(still + rng.normal(0, 2.0, still.shape), 0, 255).astype(np.uint8)
+        for _ in range(len(frames))
+    ]
+    result = verify_liveness(injected, times, CHALLENGE, models=models)
+    assert not result.live
+    assert "liveness_replay_suspected" in result.reasons
+
+
+def _tilt(image: np.ndarray, yaw_deg: float) -> np.ndarray:
+    """The picture as a flat print rotated about its vertical axis before a pinhole camera."""
+    h, w = image.shape[:2]
+    focal, a = 1.2 * w, np.radians(yaw_deg)
+    corners = np.array([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
+    x = corners[:, 0] * np.cos(a)
+    z = focal + corners[:, 0] * np.sin(a)
+    projected = np.stack([focal * x / z + w / 2, focal * corners[:, 1] / z + h / 2], axis=1)
+    source = (corners + np.array([w / 2, h / 2])).astype(np.float32)
+    homography = cv2.getPerspectiveTransform(source, projected.astype(np.float32))
+    return cv2.warpPerspective(image, homography, (w, h))
+
+
+def test_homography_warped_photo_is_flat_and_a_real_turn_is_not(d3_segment, models) -> None:
+    frames, _ = d3_segment
+    frontal = analyse_frame(0, frames[0], models).signals
+    assert frontal.landmarks is not None
+    limit = LivenessThresholds().min_planar_residual
+    for yaw in (-35.0, 35.0):
+        tilted = analyse_frame(1, _tilt(frames[0], yaw), models).signals
+        assert tilted.landmarks is not None
+        flat = planar_residual(
+            rigid_points(frontal.landmarks), rigid_points(tilted.landmarks), frontal.interocular
+        )
+        assert flat < limit
+    turned = analyse_frame(2, frames[-7], models).signals  # ~8.7 s: turned to her left
+    assert turned.landmarks is not None and turned.yaw_deg - frontal.yaw_deg > 15
+    real = planar_residual(
+        rigid_points(frontal.landmarks), rigid_points(turned.landmarks), frontal.interocular
+    )
+    assert real > limit
+
+
+def test_bad_input_never_raises(models) -> None:
+    blank = [np.zeros((64, 64, 3), np.uint8)] * 10
+    times = [k / 10 for k in range(10)]
+    assert verify_liveness(blank, times, ("blink", "wave"), models=models).reasons == (
+        "liveness_failed",
+    )
+    assert verify_liveness(blank[:3], times[:3], ("blink",), models=models).reasons == (
+        "liveness_failed",
+    )
+    no_face = verify_liveness(blank, times, ("turn_left", "blink"), models=models)
+    assert not no_face.live and "selfie_no_face" in no_face.reasons
+    wrong_type = verify_liveness(["x"] * 10, times, ("blink",), models=models)  # type: ignore[list-item]
+    assert wrong_type.reasons == ("liveness_failed",)
