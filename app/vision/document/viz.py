@@ -405,7 +405,12 @@ def _value_lines(label: _Line, lines: list[_Line]) -> list[_Line]:
 
 
 def _name_value(line: _Line) -> str | None:
-    words = [w.text for w in line.words if re.search(r"[^\W\d_]", w.text)]
+    # name words are letters (an OCR slip may add one digit); a line of numbers is not a name
+    words = [
+        w.text
+        for w in line.words
+        if len(re.findall(r"[^\W\d_]", w.text)) >= 1 and len(re.findall(r"\d", w.text)) <= 1
+    ]
     value = " ".join(words).strip(" ,.:;'|")
     return value if len(re.sub(r"\W", "", value)) >= 2 else None
 
@@ -483,20 +488,22 @@ def _as_date(value: Any) -> date | None:
 
 def names_agree(printed: str, mrz: str) -> bool:
     """Printed name vs MRZ name: transliteration variants, truncation, small OCR slips."""
-    target = fold_name(mrz)
-    if not target:
+    folded_mrz = fold_name(mrz)
+    if not folded_mrz:
         return True
-    best = min(
-        edit_distance(candidate, target)
-        for candidate in {fold_name(printed), fold_name(printed, icao=False)}
-    )
-    for candidate in {fold_name(printed), fold_name(printed, icao=False)}:
-        # the MRZ name field may be truncated: compare with the printed name's prefix
-        if len(target) >= 8 and len(candidate) > len(target):
-            best = min(best, edit_distance(candidate[: len(target)], target))
-        # spaces and fillers are often lost or added by OCR
-        best = min(best, edit_distance(candidate.replace(" ", ""), target.replace(" ", "")))
-    return best <= max(1, len(target) // 6)
+    # An English-trained OCR reads the Icelandic thorn (MRZ "TH") as "P".
+    targets = {folded_mrz, folded_mrz.replace("TH", "P")}
+    candidates = {fold_name(printed), fold_name(printed, icao=False)}
+    best = len(folded_mrz)
+    for target in targets:
+        for candidate in candidates:
+            best = min(best, edit_distance(candidate, target))
+            # the MRZ name field may be truncated: compare with the printed name's prefix
+            if len(target) >= 8 and len(candidate) > len(target):
+                best = min(best, edit_distance(candidate[: len(target)], target))
+            # spaces and fillers are often lost or added by OCR
+            best = min(best, edit_distance(candidate.replace(" ", ""), target.replace(" ", "")))
+    return best <= max(1, len(folded_mrz) // 6)
 
 
 def compare_printed_with_mrz(printed: PrintedFields, mrz_fields: Any) -> ConsistencyResult:

@@ -99,6 +99,8 @@ def test_find_dates_keeps_text_order() -> None:
         ("BRZĘCZYSZCZYKIEWICZ", "BRZECZYSZCZYKIEW", True),  # truncated MRZ name field
         ("WILLIAMS-JONES", "WILLIAMS JONES", True),
         ("N/ESS", "NAESS", True),  # one OCR slip
+        ("POR", "THOR", True),  # Þ read as P by an English-trained OCR
+        ("PAUL", "THOMAS", False),
         ("SMITH", "JOHNSON", False),
         ("ANNA MARIA", "ANNA", False),
         ("ERIKSSON", "ERIKSEN", False),
