@@ -293,7 +293,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"{_redact_url(settings.resolved_database_url)}, broker {settings.broker_url}",
         flush=True,
     )
-    worker = subprocess.Popen(_worker_command(args.concurrency), env=os.environ.copy())
+    worker = subprocess.Popen(
+        _worker_command(args.concurrency), env=os.environ.copy(), start_new_session=True
+    )
     stop = threading.Event()
 
     def _sweeper() -> None:
@@ -310,6 +312,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 return
 
     threading.Thread(target=_sweeper, daemon=True).start()
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so
+    # that the worker below is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         print(f"idgate: serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
         uvicorn.run(
@@ -317,12 +322,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     finally:
         stop.set()
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        _stop_process_group(worker)
     return EXIT_OK
+
+
+def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
+    """Warm-stop the worker and its pool children; kill them if they do not exit."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
