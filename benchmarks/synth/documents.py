@@ -925,6 +925,13 @@ class SyntheticDocument:
     truth: RenderTruth
     photo: dict[str, Any]
 
+    def _to_photo(self, box: tuple[int, int, int, int]) -> list[list[float]]:
+        """A page box as its four corners (TL, TR, BR, BL) in photo pixels."""
+        x0, y0, x1, y1 = box
+        corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
+        mapped = cv2.perspectiveTransform(corners[None], np.array(self.photo["homography"]))[0]
+        return [[round(float(x), 2), round(float(y), 2)] for x, y in mapped]
+
     def truth_json(self) -> dict[str, Any]:
         """JSON-serialisable ground truth (dates as ISO strings)."""
         spec = asdict(self.spec)
@@ -944,6 +951,8 @@ class SyntheticDocument:
             "portrait_box_page": list(self.truth.portrait_box),
             "face_box_page": list(self.truth.face_box),
             "mrz_box_page": list(self.truth.mrz_box),
+            "portrait_corners_photo": self._to_photo(self.truth.portrait_box),
+            "mrz_corners_photo": self._to_photo(self.truth.mrz_box),
             "page_size": list(self.truth.page_size),
             "dpi": round(self.truth.dpi, 1),
             "spec": spec,

@@ -162,6 +162,11 @@ def test_rendering_is_deterministic_and_truth_is_consistent() -> None:
     h, w = a.image.shape[:2]
     assert record["photo_size"] == [w, h]
     assert a.image.dtype == np.uint8 and a.image.ndim == 3
+    truth = a.truth_json()
+    assert truth["mrz"] == list(a.truth.mrz_lines) and truth["identity"] == a.spec.identity
+    portrait = np.array(truth["portrait_corners_photo"])
+    assert portrait.shape == (4, 2)
+    assert (portrait.min(axis=0) >= np.array(record["corners"]).min(axis=0) - 1).all()
 
 
 def test_photograph_maps_page_corners_with_its_homography() -> None:
