@@ -55,6 +55,7 @@ class Selfie:
     image: np.ndarray
     encoding: np.ndarray
     box: tuple[int, int, int, int]
+    yaw_deg: float | None = None
 
 
 def load_rgb(path: Path) -> np.ndarray:
@@ -90,8 +91,9 @@ def load_selfies(models: FaceModels) -> tuple[list[Selfie], list[Selfie]]:
             if result.sample is None:
                 print(f"  [skip] {identity}/{path.name}: {result.reason_codes}")
                 continue
+            sample = result.sample
             photos.append(
-                Selfie(identity, path.name, image, result.sample.encoding, result.sample.box)
+                Selfie(identity, path.name, image, sample.encoding, sample.box, sample.yaw_deg)
             )
     frames: list[Selfie] = []
     for path in sorted((DATA / "video").glob("*.mp4")):
@@ -105,6 +107,7 @@ def load_selfies(models: FaceModels) -> tuple[list[Selfie], list[Selfie]]:
                         frame,
                         result.sample.encoding,
                         result.sample.box,
+                        result.sample.yaw_deg,
                     )
                 )
     return photos, frames

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -126,3 +128,12 @@ def test_every_reason_code_has_a_message() -> None:
         assert REASON_MESSAGES.get(code), code
     for code in ("document_expired", "restricted_jurisdiction", "liveness_failed"):
         assert code in REASON_MESSAGES
+
+
+def test_the_example_in_docs_policy_md_loads() -> None:
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "policy.md").read_text("utf-8")
+    example = doc.split("## Example: a stricter copy", 1)[1].split("```yaml", 1)[1]
+    policy = load_policy(example.split("```", 1)[0])
+    assert policy.version == "acme-2026-12-01"
+    assert policy.liveness.on_failure == "review"
+    assert "data_consistency" in policy.required_checks

@@ -1,0 +1,219 @@
+"""Duplicate-identity index benchmark: query time at 10k/100k/1M templates, planted detection.
+
+Data:
+- Distractors are SYNTHETIC 128-d templates, seeded: a diagonal Gaussian fitted to the REAL
+  templates (mean and per-dimension spread of the photos and video frames in shared/data),
+  scaled so that the median distance between two synthetic templates equals the median
+  REAL impostor distance. They are shaped like real templates (norm ~1, offset mean), not
+  uniform noise; they are not real people, so false-hit counts against them are indicative.
+- Planted duplicates are REAL: every template of each real person (5 people in photos,
+  7 in videos) is enrolled under its own account, and each is then searched for from
+  another account; a duplicate is detected when the person's other accounts come back.
+  A second planted set enrols SYNTHETIC printed ID portraits (100 px, see bench_faces)
+  of the real photos and searches with the other real photos.
+
+Run:  uv run python -m benchmarks.bench_duplicates [--sizes 10000,100000,1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from app.policy import load_policy
+from app.vision.faces import TemplateIndex, analyse_face, face_distance, load_face_models
+from benchmarks.bench_faces import (
+    SEED,
+    Selfie,
+    load_selfies,
+    passport_crop,
+    print_and_photograph,
+)
+
+FRONTAL_YAW_DEG = 20.0
+RADIUS_SWEEP = (0.50, 0.55, 0.56, 0.58, 0.60, 0.65)
+
+
+def is_frontal(selfie: Selfie) -> bool:
+    """Whether a template comes from a roughly frontal face (the kind the index stores)."""
+    return selfie.yaw_deg is not None and abs(selfie.yaw_deg) <= FRONTAL_YAW_DEG
+
+
+def synthetic_templates(real: np.ndarray, n: int, target_median: float, seed: int) -> np.ndarray:
+    """``n`` templates from a diagonal Gaussian fitted to ``real``, spread-matched."""
+    rng = np.random.default_rng(seed)
+    mean = real.mean(axis=0)
+    spread = real.std(axis=0)
+    # pairwise distance of two independent draws ~ sqrt(2 * sum(var) * k^2)
+    k = target_median / float(np.sqrt(2.0 * np.sum(spread**2)))
+    out = np.empty((n, real.shape[1]), dtype=np.float32)
+    step = 200_000
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        z = rng.standard_normal((stop - start, real.shape[1]), dtype=np.float32)
+        out[start:stop] = mean + z * (spread * k)
+    return out
+
+
+def planted_detection(
+    index: TemplateIndex,
+    enrolled: Sequence[tuple[str, str, np.ndarray]],
+    queries: Sequence[tuple[str, str, np.ndarray]],
+    radius: float,
+    missed: list[str] | None = None,
+) -> tuple[int, int, int]:
+    """(detected pairs, planted pairs, queries whose top-10 was crowded by distractors)."""
+    detected = planted = crowded = 0
+    by_account = {account: vector for _, account, vector in enrolled}
+    for query_identity, query_account, encoding in queries:
+        expected = {
+            account
+            for identity, account, _ in enrolled
+            if identity == query_identity and account != query_account
+        }
+        if not expected:
+            continue
+        hits = index.search(encoding, max_distance=radius, exclude_group=query_account, limit=10)
+        found = {h.group for h in hits}
+        planted += len(expected)
+        detected += len(expected & found)
+        if missed is not None:
+            missed.extend(
+                f"{query_account} -> {account} at "
+                f"{face_distance(encoding, by_account[account]):.3f}"
+                for account in sorted(expected - found)
+            )
+        if len(hits) == 10 and any(h.group.startswith("syn") for h in hits):
+            crowded += 1
+    return detected, planted, crowded
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="duplicate index benchmark")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--queries", type=int, default=40)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    radius = load_policy().duplicate_max_distance
+
+    models = load_face_models()
+    photos, frames = load_selfies(models)
+    real: list[Selfie] = list(photos) + list(frames)
+    real_matrix = np.stack([s.encoding for s in real])
+    impostor = [
+        face_distance(a.encoding, b.encoding)
+        for a, b in itertools.combinations(real, 2)
+        if a.identity != b.identity
+    ]
+    target_median = float(np.median(impostor))
+    print(f"REAL templates: {len(real)} ({len(photos)} photos, {len(frames)} video frames)")
+    print(f"REAL impostor distance median {target_median:.3f}; duplicate radius {radius}")
+
+    selfie_planted = [(s.identity, f"acct:{s.identity}:{s.name}", s.encoding) for s in real]
+    portraits = []
+    for index_no, source in enumerate(photos):
+        rng = np.random.default_rng([SEED, 100, 0, index_no])
+        image = print_and_photograph(passport_crop(source.image, source.box), 100, rng)
+        result = analyse_face(image, role="portrait", models=models)
+        if result.sample is not None:
+            portraits.append(
+                (source.identity, f"doc:{source.identity}:{source.name}", result.sample.encoding)
+            )
+    portrait_queries = [
+        (s.identity, f"acct:{s.identity}:{s.name}", s.encoding) for s in photos
+    ]  # the accounts differ from every doc:* account
+
+    largest = max(sizes)
+    t0 = time.perf_counter()
+    distractors = synthetic_templates(real_matrix, largest, target_median, SEED)
+    sample = distractors[:2000]
+    syn_d = np.linalg.norm(sample[:1000] - sample[1000:], axis=1)
+    print(
+        f"SYNTHETIC distractors: {largest} generated in {time.perf_counter() - t0:.1f}s; "
+        f"norm median {np.median(np.linalg.norm(sample, axis=1)):.3f} "
+        f"(REAL {np.median(np.linalg.norm(real_matrix, axis=1)):.3f}); pair distance "
+        f"median {np.median(syn_d):.3f}, p0.1 {np.percentile(syn_d, 0.1):.3f}"
+    )
+
+    index = TemplateIndex()
+    loaded = 0
+    rng = np.random.default_rng(SEED + 1)
+    for size in sizes:
+        t0 = time.perf_counter()
+        while loaded < size:
+            index.add(f"syn{loaded}", f"syn{loaded}", distractors[loaded])
+            loaded += 1
+        add_s = time.perf_counter() - t0
+        for _identity, account, encoding in selfie_planted + portraits:
+            index.add(account, account, encoding)
+        query_rows = rng.integers(0, size, size=args.queries)
+        times = []
+        false_hits = 0
+        for row in query_rows:
+            probe = distractors[row] + rng.normal(0, 0.05, 128).astype(np.float32)
+            start = time.perf_counter()
+            hits = index.search(probe, max_distance=radius, exclude_group=f"syn{row}")
+            times.append(time.perf_counter() - start)
+            false_hits += len(hits)
+        ms = np.asarray(times) * 1000
+        missed: list[str] = []
+        det_s, planted_s, crowded_s = planted_detection(
+            index, selfie_planted, selfie_planted, radius, missed
+        )
+        doc_enrolled = [p for p in portraits if p[1].startswith("doc:")]
+        det_p, planted_p, crowded_p = planted_detection(
+            index, doc_enrolled, portrait_queries, radius
+        )
+        print(
+            f"\n== {size:>9,} SYNTHETIC templates (+{len(selfie_planted) + len(portraits)} REAL "
+            f"planted), {index.capacity * 128 * 4 / 2**20:.0f} MiB matrix, added in {add_s:.1f}s"
+        )
+        print(
+            f"  query (exact, radius {radius}): median {np.median(ms):.1f} ms, "
+            f"p95 {np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms (n={ms.size})"
+        )
+        print(f"  SYNTHETIC distractor hits within radius: {false_hits} over {ms.size} queries")
+        print(
+            f"  planted REAL selfie duplicates detected: {det_s}/{planted_s} "
+            f"({100 * det_s / max(planted_s, 1):.1f}%), top-10 crowded {crowded_s}"
+        )
+        for line in missed:
+            print(f"    missed: {line}")
+        frontal = [p for p, s in zip(selfie_planted, real, strict=True) if is_frontal(s)]
+        det_f, planted_f, _ = planted_detection(index, frontal, frontal, radius)
+        print(
+            f"  planted REAL selfie duplicates, frontal only (|yaw| <= {FRONTAL_YAW_DEG:.0f} deg, "
+            f"as the liveness stage hands over): {det_f}/{planted_f} "
+            f"({100 * det_f / max(planted_f, 1):.1f}%)"
+        )
+        print(
+            "  planted SYNTHETIC ID portrait (100 px) vs REAL selfie detected: "
+            f"{det_p}/{planted_p} "
+            f"({100 * det_p / max(planted_p, 1):.1f}%), top-10 crowded {crowded_p}"
+        )
+        if size == sizes[0]:
+            print("  radius sweep (planted REAL selfie / SYNTHETIC portrait detection, REAL "
+                  "impostor pairs inside the radius):")  # fmt: skip
+            for sweep in RADIUS_SWEEP:
+                a, b, _ = planted_detection(index, selfie_planted, selfie_planted, sweep)
+                c, d, _ = planted_detection(index, doc_enrolled, portrait_queries, sweep)
+                inside = sum(1 for value in impostor if value <= sweep)
+                print(
+                    f"    r={sweep:.2f}: selfie {100 * a / max(b, 1):5.1f}%  portrait "
+                    f"{100 * c / max(d, 1):5.1f}%  impostors {inside}/{len(impostor)}"
+                )
+        for _identity, account, _ in selfie_planted + portraits:
+            index.remove(account)
+    t0 = time.perf_counter()
+    for key in range(0, min(loaded, 10_000)):
+        index.remove(f"syn{key}")
+    print(f"\nremove: {(time.perf_counter() - t0) / min(loaded, 10_000) * 1e6:.1f} us per template")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
