@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.accounts.models import Account
 from app.core.audit import record
@@ -18,8 +18,9 @@ from app.core.deps import (
     make_session_cookie,
 )
 from app.core.errors import ApiError, not_found
+from app.core.models import AuditEvent
 from app.reviews import service
-from app.reviews.models import ReviewCase
+from app.reviews.models import ReviewCase, Reviewer
 from app.storage.blobs import get_blob_store
 from app.verifications.models import Artifact, Verification
 from app.verifications.views import verification_out
@@ -55,6 +56,8 @@ class CaseOut(BaseModel):
     assignee_id: str | None
     created_at: Any
     details: dict[str, Any] = {}
+    assignee_email: str | None = None
+    needs_second_approval: bool = False
 
 
 def _case_out(session: DbSession, case: ReviewCase) -> CaseOut:
@@ -69,7 +72,14 @@ def _case_out(session: DbSession, case: ReviewCase) -> CaseOut:
         assignee_id=case.assignee_id,
         created_at=case.created_at,
         details=dict(case.details or {}),
+        assignee_email=_email(session, case.assignee_id),
+        needs_second_approval=service.needs_second_approval(case),
     )
+
+
+def _email(session: DbSession, reviewer_id: str | None) -> str | None:
+    reviewer = session.get(Reviewer, reviewer_id) if reviewer_id else None
+    return reviewer.email if reviewer else None
 
 
 @router.post("/login", response_model=LoginOut)
@@ -95,23 +105,96 @@ def logout(response: Response, reviewer: CurrentReviewer) -> Response:
     return response
 
 
+@router.get("/me")
+def me(reviewer: CurrentReviewer) -> dict[str, str]:
+    """The logged-in reviewer."""
+    return {"id": reviewer.id, "email": reviewer.email, "role": reviewer.role}
+
+
 @router.get("/cases", response_model=list[CaseOut])
 def list_cases(
     session: DbSession,
     reviewer: CurrentReviewer,
     reason: str | None = None,
-    assignee: str | None = None,
+    assignee: Annotated[
+        str | None, Query(description="a reviewer id, `me`, or `none` (unclaimed)")
+    ] = None,
+    min_age_hours: Annotated[float | None, Query(ge=0)] = None,
+    max_age_hours: Annotated[float | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[CaseOut]:
+    """The queue of undecided cases, oldest first, with optional filters."""
+    if assignee == "me":
+        assignee = reviewer.id
+    cases = service.open_cases(
+        session,
+        reason=reason or None,
+        assignee=assignee or None,
+        min_age_hours=min_age_hours,
+        max_age_hours=max_age_hours,
+        limit=limit,
+    )
+    return [_case_out(session, c) for c in cases]
+
+
+def _history(session: DbSession, verification_id: str, case_ids: list[str]) -> list[dict[str, Any]]:
+    """Audit events about the verification, its review cases and its artifacts."""
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            or_(
+                (AuditEvent.subject_type == "verification")
+                & (AuditEvent.subject_id == verification_id),
+                (AuditEvent.subject_type == "review_case") & (AuditEvent.subject_id.in_(case_ids)),
+            )
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
     return [
-        _case_out(session, c)
-        for c in service.open_cases(session, reason=reason, assignee=assignee, limit=limit)
+        {
+            "at": e.at.isoformat(),
+            "actor_type": e.actor_type,
+            "actor_id": e.actor_id,
+            "action": e.action,
+            "subject_type": e.subject_type,
+            "subject_id": e.subject_id,
+            "data": dict(e.data or {}),
+        }
+        for e in events
     ]
+
+
+def _linked_accounts(session: DbSession, external_ids: list[str]) -> list[dict[str, Any]]:
+    """Each account of the duplicate cluster with its access and latest verification status."""
+    out = []
+    for external_id in external_ids:
+        account = session.scalar(select(Account).where(Account.external_id == external_id))
+        if account is None:
+            out.append({"account_id": external_id, "known": False})
+            continue
+        latest = session.scalar(
+            select(Verification)
+            .where(Verification.account_id == account.id)
+            .order_by(Verification.created_at.desc())
+            .limit(1)
+        )
+        out.append(
+            {
+                "account_id": external_id,
+                "known": True,
+                "access": account.access,
+                "access_reason": account.access_reason,
+                "verification_id": latest.id if latest else None,
+                "verification_status": latest.status if latest else None,
+                "reason_codes": list(latest.reason_codes or []) if latest else [],
+            }
+        )
+    return out
 
 
 @router.get("/cases/{case_id}")
 def case_detail(case_id: str, session: DbSession, reviewer: CurrentReviewer) -> dict[str, Any]:
-    """The case, its verification with every check, and the evidence artifacts."""
+    """The case, its verification with every check, evidence, duplicate cluster and history."""
     case = session.get(ReviewCase, case_id)
     if case is None:
         raise not_found("case")
@@ -128,22 +211,62 @@ def case_detail(case_id: str, session: DbSession, reviewer: CurrentReviewer) -> 
     )
     record(session, reviewer.actor, "review.case_viewed", "review_case", case.id)
     session.commit()
+    body = verification_out(session, verification).model_dump(mode="json")
+    linked: list[str] = []
+    for check in body["checks"]:
+        if check["kind"] == "duplicates":
+            linked = list(check["details"].get("linked_accounts") or [])
+    case_ids = list(
+        session.scalars(select(ReviewCase.id).where(ReviewCase.verification_id == verification.id))
+    )
     return {
         "case": _case_out(session, case).model_dump(mode="json"),
-        "verification": verification_out(session, verification).model_dump(mode="json"),
+        "verification": body,
         "artifacts": [
             {
                 "id": a.id,
                 "kind": a.kind,
                 "media_type": a.media_type,
                 "frame_index": a.frame_index,
+                "captured_at_s": a.captured_at_s,
                 "width": a.width,
                 "height": a.height,
                 "url": f"/v1/review/artifacts/{a.id}",
             }
             for a in artifacts
         ],
+        "linked_accounts": _linked_accounts(session, linked),
+        "history": _history(session, verification.id, case_ids),
     }
+
+
+@router.get("/manual-requests")
+def manual_review_requests(
+    session: DbSession,
+    reviewer: CurrentReviewer,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[dict[str, Any]]:
+    """End users who declined biometric processing and asked for a manual review."""
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == service.MANUAL_REVIEW_ACTION)
+        .order_by(AuditEvent.at.desc())
+        .limit(limit)
+    )
+    out = []
+    for e in events:
+        verification = session.get(Verification, e.subject_id)
+        account = session.get(Account, verification.account_id) if verification else None
+        out.append(
+            {
+                "at": e.at.isoformat(),
+                "verification_id": e.subject_id,
+                "account_id": account.external_id if account else None,
+                "verification_status": verification.status if verification else None,
+                "note": (e.data or {}).get("note", ""),
+            }
+        )
+    return out
 
 
 @router.post("/cases/{case_id}/claim", response_model=CaseOut)

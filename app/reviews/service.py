@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
+from typing import Any
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -17,6 +21,23 @@ from app.verifications.models import Attempt, Verification
 
 _hasher = PasswordHasher()
 ROLES = ("reviewer", "admin")
+OPEN = "open"
+SECOND_REVIEW = "second_review"  # approved by one reviewer, waiting for a second one
+CLOSED = "closed"
+QUEUE_STATUSES = (OPEN, SECOND_REVIEW)
+# Approving despite one of these escalations overrides an automated warning about identity
+# (someone else's face or document, or a face that does not match): a second reviewer confirms.
+SECOND_APPROVAL_ESCALATIONS = frozenset({"duplicate_face", "duplicate_document", "face_mismatch"})
+SECOND_APPROVAL_ENV = "IDGATE_REVIEW_SECOND_APPROVAL"
+# Audit action of an end user who declines biometrics and asks for a person instead.
+MANUAL_REVIEW_ACTION = "end_user.manual_review_requested"
+
+
+def second_approval_enabled() -> bool:
+    """The four-eyes rule is on unless ``IDGATE_REVIEW_SECOND_APPROVAL`` is 0/false/off."""
+    return os.environ.get(SECOND_APPROVAL_ENV, "1").strip().lower() not in ("0", "false", "off")
+
+
 REVIEW_DECISIONS = {
     "approve": m.APPROVED,
     "decline": m.DECLINED,
@@ -64,13 +85,33 @@ def authenticate(session: Session, email: str, password: str) -> Reviewer:
 
 
 def open_cases(
-    session: Session, *, reason: str | None = None, assignee: str | None = None, limit: int = 50
+    session: Session,
+    *,
+    reason: str | None = None,
+    assignee: str | None = None,
+    min_age_hours: float | None = None,
+    max_age_hours: float | None = None,
+    limit: int = 50,
 ) -> list[ReviewCase]:
-    query = select(ReviewCase).where(ReviewCase.status == "open").order_by(ReviewCase.created_at)
+    """Undecided cases, oldest first.
+
+    ``assignee`` is a reviewer id or ``none`` (unclaimed); ``reason`` keeps cases with that
+    escalation; the age bounds select cases opened at least / at most that many hours ago.
+    """
+    query = (
+        select(ReviewCase)
+        .where(ReviewCase.status.in_(QUEUE_STATUSES))
+        .order_by(ReviewCase.created_at)
+    )
     if assignee == "none":
         query = query.where(ReviewCase.assignee_id.is_(None))
     elif assignee:
         query = query.where(ReviewCase.assignee_id == assignee)
+    now = utcnow()
+    if min_age_hours is not None:
+        query = query.where(ReviewCase.created_at <= now - timedelta(hours=min_age_hours))
+    if max_age_hours is not None:
+        query = query.where(ReviewCase.created_at >= now - timedelta(hours=max_age_hours))
     cases = list(session.scalars(query.limit(500)))
     if reason:
         cases = [c for c in cases if reason in (c.escalations or [])]
@@ -78,26 +119,66 @@ def open_cases(
 
 
 def claim(session: Session, case: ReviewCase, actor: Actor) -> None:
-    if case.status != "open":
+    """Assign the case to the reviewer (taking it over from another one is audited too)."""
+    if case.status not in QUEUE_STATUSES:
         raise ApiError(409, "already_decided")
+    previous = case.assignee_id
     case.assignee_id = actor.id
-    record(session, actor, "review.claimed", "review_case", case.id)
+    record(session, actor, "review.claimed", "review_case", case.id, previous_assignee=previous)
 
 
-def decide(session: Session, case: ReviewCase, decision: str, reason: str, actor: Actor) -> None:
-    """Apply a reviewer's decision (with a required reason) to the case's verification."""
+def needs_second_approval(case: ReviewCase) -> bool:
+    """Whether approving this case needs a second reviewer's confirmation."""
+    return second_approval_enabled() and bool(
+        SECOND_APPROVAL_ESCALATIONS.intersection(case.escalations or [])
+    )
+
+
+def decide(session: Session, case: ReviewCase, decision: str, reason: str, actor: Actor) -> str:
+    """Apply a reviewer's decision (with a required reason) to the case's verification.
+
+    Returns the case status afterwards: ``closed``, or ``second_review`` when an approval
+    overrides an identity escalation and waits for another reviewer. On a case in
+    ``second_review`` a different reviewer may approve (confirming the first approval) or
+    decide otherwise; the first approver cannot confirm their own approval.
+    """
     if decision not in REVIEW_DECISIONS:
         raise ApiError(
             422, "validation_error", f"decision must be one of {sorted(REVIEW_DECISIONS)}"
         )
     if not reason.strip():
         raise ApiError(422, "validation_error", "a reason is required")
-    if case.status != "open":
+    if case.status not in QUEUE_STATUSES:
         raise ApiError(409, "already_decided")
     verification = session.get(Verification, case.verification_id)
     assert verification is not None
     if verification.status != m.NEEDS_REVIEW:
         raise ApiError(409, "invalid_state", status=verification.status)
+    details: dict[str, Any] = dict(case.details or {})
+    first = details.get("first_approval")
+    if case.status == SECOND_REVIEW and first and first.get("reviewer_id") == actor.id:
+        raise ApiError(
+            403, "second_reviewer_required", "Another reviewer must confirm this approval."
+        )
+    if decision == "approve" and case.status == OPEN and needs_second_approval(case):
+        details["first_approval"] = {
+            "reviewer_id": actor.id,
+            "reason": reason.strip(),
+            "at": utcnow().isoformat(),
+        }
+        case.details = details
+        case.status = SECOND_REVIEW
+        record(
+            session,
+            actor,
+            "review.first_approval",
+            "review_case",
+            case.id,
+            verification_id=verification.id,
+            reason=reason.strip(),
+            escalations=list(case.escalations or []),
+        )
+        return case.status
     attempt = session.get(Attempt, case.attempt_id) if case.attempt_id else None
     status = REVIEW_DECISIONS[decision]
     codes = (
@@ -105,7 +186,22 @@ def decide(session: Session, case: ReviewCase, decision: str, reason: str, actor
         if status != m.RESUBMISSION_REQUESTED
         else ["reviewer_requested_resubmission"]
     )
-    record_decision(session, verification, attempt, status, codes, actor=actor, note=reason.strip())
-    case.status = "closed"
+    note = reason.strip()
+    if first and case.status == SECOND_REVIEW:
+        note = f"{note} (first approval by {first.get('reviewer_id')}: {first.get('reason')})"
+    record_decision(session, verification, attempt, status, codes, actor=actor, note=note)
+    record(
+        session,
+        actor,
+        "review.decided",
+        "review_case",
+        case.id,
+        verification_id=verification.id,
+        decision=decision,
+        reason=reason.strip(),
+        second_reviewer=bool(first and case.status == SECOND_REVIEW),
+    )
+    case.status = CLOSED
     case.closed_at = utcnow()
     case.assignee_id = case.assignee_id or actor.id
+    return case.status

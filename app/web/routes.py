@@ -24,6 +24,7 @@ from app.core.config import get_settings
 from app.core.deps import SESSION_COOKIE, DbSession, client_secret_header, csrf_token_for
 from app.core.deps import _read_session_cookie as read_session_cookie
 from app.reviews.models import Reviewer
+from app.reviews.service import MANUAL_REVIEW_ACTION
 from app.verifications import models as m
 from app.verifications import service
 from app.verifications.models import Verification
@@ -45,7 +46,6 @@ PAGE_HEADERS = {
     "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
 }
 
-MANUAL_REVIEW_ACTION = "end_user.manual_review_requested"
 HANDOFF_ACTION = "verification.handoff"
 
 ClientSecret = Annotated[str | None, Depends(client_secret_header)]
