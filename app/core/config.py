@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     task_time_limit_s: int = 300
     stale_processing_after_s: int = 600
     webhook_timeout_s: float = 5.0
+    # Four-eyes rule: approving a case escalated for a duplicate or a face mismatch needs a
+    # second reviewer's confirmation.
+    review_second_approval: bool = True
     # Test-only: pause the document stage so a test can kill the worker mid-task.
     debug_stage_delay_s: float = Field(default=0.0, ge=0.0, le=30.0)
     # Test-only: issue exactly these liveness actions (comma-separated) instead of random

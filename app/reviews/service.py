@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.audit import Actor, record
+from app.core.config import get_settings
 from app.core.errors import ApiError
 from app.core.types import new_id, utcnow
 from app.reviews.models import ReviewCase, Reviewer
@@ -28,14 +28,13 @@ QUEUE_STATUSES = (OPEN, SECOND_REVIEW)
 # Approving despite one of these escalations overrides an automated warning about identity
 # (someone else's face or document, or a face that does not match): a second reviewer confirms.
 SECOND_APPROVAL_ESCALATIONS = frozenset({"duplicate_face", "duplicate_document", "face_mismatch"})
-SECOND_APPROVAL_ENV = "IDGATE_REVIEW_SECOND_APPROVAL"
 # Audit action of an end user who declines biometrics and asks for a person instead.
 MANUAL_REVIEW_ACTION = "end_user.manual_review_requested"
 
 
 def second_approval_enabled() -> bool:
     """The four-eyes rule is on unless ``IDGATE_REVIEW_SECOND_APPROVAL`` is 0/false/off."""
-    return os.environ.get(SECOND_APPROVAL_ENV, "1").strip().lower() not in ("0", "false", "off")
+    return get_settings().review_second_approval
 
 
 REVIEW_DECISIONS = {
