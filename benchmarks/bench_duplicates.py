@@ -144,9 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rng = np.random.default_rng(SEED + 1)
     for size in sizes:
         t0 = time.perf_counter()
-        while loaded < size:
-            index.add(f"syn{loaded}", f"syn{loaded}", distractors[loaded])
-            loaded += 1
+        names = [f"syn{row}" for row in range(loaded, size)]
+        index.add_many(names, names, distractors[loaded:size])
+        loaded = size
         add_s = time.perf_counter() - t0
         for _identity, account, encoding in selfie_planted + portraits:
             index.add(account, account, encoding)

@@ -11,6 +11,7 @@ Not thread-safe: a caller sharing an index across threads must serialise writes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,6 +103,32 @@ class TemplateIndex:
         self._vectors[row] = vector
         self._sq_norms[row] = float(np.dot(vector.astype(np.float64), vector))
         self._group_ids[row] = self._group_id(group)
+
+    def add_many(self, keys: Sequence[str], groups: Sequence[str], encodings: np.ndarray) -> None:
+        """Bulk ``add`` (e.g. loading every stored template when a worker starts)."""
+        matrix = np.asarray(encodings, dtype=np.float32)
+        if matrix.ndim != 2 or matrix.shape[1] != self._dim:
+            raise ValueError(f"encodings must be (n, {self._dim}), got {matrix.shape}")
+        if not len(keys) == len(groups) == matrix.shape[0]:
+            raise ValueError("keys, groups and encodings must have the same length")
+        if not np.all(np.isfinite(matrix)):
+            raise ValueError("templates must be finite")
+        if len(set(keys)) != len(keys) or any(key in self._row_of for key in keys):
+            # replacements and in-batch repeats keep add()'s one-by-one semantics
+            for key, group, vector in zip(keys, groups, matrix, strict=True):
+                self.add(key, group, vector)
+            return
+        while self.capacity < len(self) + len(keys):
+            self._grow()
+        start, stop = len(self), len(self) + len(keys)
+        self._vectors[start:stop] = matrix
+        self._sq_norms[start:stop] = np.einsum(
+            "ij,ij->i", matrix.astype(np.float64), matrix.astype(np.float64)
+        )
+        self._group_ids[start:stop] = [self._group_id(g) for g in groups]
+        for offset, key in enumerate(keys):
+            self._row_of[key] = start + offset
+        self._keys.extend(keys)
 
     def remove(self, key: str) -> None:
         """Forget a template (KeyError if absent); the last row moves into its place."""

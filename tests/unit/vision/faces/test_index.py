@@ -113,3 +113,28 @@ def test_bad_templates_are_rejected() -> None:
         index.add("k", "g", np.full(128, np.inf, dtype=np.float32))
     with pytest.raises(ValueError):
         index.search(np.zeros(128, dtype=np.float32), max_distance=-1.0)
+
+
+def test_add_many_equals_one_by_one() -> None:
+    vectors = _templates(50, seed=9)
+    keys = [f"k{i}" for i in range(50)]
+    groups = [f"g{i % 7}" for i in range(50)]
+    bulk, single = TemplateIndex(initial_capacity=2), TemplateIndex(initial_capacity=2)
+    bulk.add_many(keys[:30], groups[:30], vectors[:30])
+    bulk.add_many(keys[30:], groups[30:], vectors[30:])
+    for key, group, vec in zip(keys, groups, vectors, strict=True):
+        single.add(key, group, vec)
+    assert len(bulk) == len(single) == 50
+    for probe in vectors[::5]:
+        assert bulk.search(probe, max_distance=1.4, exclude_group="g3", limit=50) == single.search(
+            probe, max_distance=1.4, exclude_group="g3", limit=50
+        )
+    # repeats fall back to replace semantics
+    bulk.add_many(["k0", "k0"], ["g9", "g8"], vectors[:2])
+    assert len(bulk) == 50
+    hits = bulk.search(vectors[1], max_distance=0.01)
+    assert sorted((h.key, h.group) for h in hits) == [("k0", "g8"), ("k1", "g1")]
+    with pytest.raises(ValueError):
+        bulk.add_many(["a"], ["b", "c"], vectors[:1])
+    with pytest.raises(ValueError):
+        bulk.add_many(["a"], ["b"], vectors[:1, :64])
