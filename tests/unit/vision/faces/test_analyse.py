@@ -232,3 +232,23 @@ def test_bad_bands_and_templates_are_rejected() -> None:
         face_distance(np.zeros(127), np.zeros(128))
     with pytest.raises(ValueError):
         face_distance(np.full(128, np.nan), np.zeros(128))
+
+
+def test_yaw_changes_sign_in_a_mirror_image(models, faces: Path) -> None:  # type: ignore[no-untyped-def]
+    turned = _load(faces / "obama" / "obama1.jpg")
+    result = analyse_face(turned, role="selfie", models=models)
+    mirrored = analyse_face(np.ascontiguousarray(turned[:, ::-1]), role="selfie", models=models)
+    assert result.sample is not None and mirrored.sample is not None
+    assert result.sample.yaw_deg is not None and mirrored.sample.yaw_deg is not None
+    assert abs(result.sample.yaw_deg) > 10
+    assert result.sample.yaw_deg * mirrored.sample.yaw_deg < 0
+    assert abs(result.sample.yaw_deg + mirrored.sample.yaw_deg) < 8
+
+
+def test_jittered_encoding_stays_close(models, faces: Path) -> None:  # type: ignore[no-untyped-def]
+    image = _load(faces / "resolution" / "obama-480p.jpg")
+    plain = analyse_face(image, role="selfie", models=models)
+    jittered = analyse_face(image, role="selfie", models=models, jitters=3)
+    assert plain.sample is not None and jittered.sample is not None
+    distance = face_distance(plain.sample.encoding, jittered.sample.encoding)
+    assert 0.0 < distance < 0.15
