@@ -142,16 +142,33 @@ def detect_actions(
 ) -> tuple[ActionResult, ...]:
     """Look for each asked action in order; each must start after the previous one.
 
+    Pose actions (turns, looks) are taken at their first occurrence, which must follow
+    the previous action's onset; blinks and smiles at their first occurrence after it.
+
     ``windows_s`` optionally bounds each action's onset (seconds from capture start), as
     prompted by the capture page. After the first missing action the rest are reported
     as not performed.
     """
+    from app.vision.liveness.challenge import POSE_ACTIONS
+
     results: list[ActionResult] = []
-    search_from = max(baseline.frame_indices) + 1 if baseline.frame_indices else 0
+    after_baseline = max(baseline.frame_indices) + 1 if baseline.frame_indices else 0
+    search_from = after_baseline
     failed = False
     for k, action in enumerate(challenge):
         strength = action_strength(action, trace, baseline, thresholds)
-        found = None if failed else _find_action(action, strength, search_from, thresholds)
+        found = None
+        if not failed:
+            if action in POSE_ACTIONS:
+                # Head movements count from their FIRST occurrence: a recording that turns
+                # left, then looks up, then turns left again does not answer "look up,
+                # then turn left". Blinks and smiles happen unasked, so for them any
+                # occurrence after the previous action counts.
+                found = _find_action(action, strength, after_baseline, thresholds)
+                if found is not None and found[0] < search_from:
+                    found = None
+            else:
+                found = _find_action(action, strength, search_from, thresholds)
         if found is not None and windows_s is not None and k < len(windows_s):
             low, high = windows_s[k]
             if not low <= float(trace.times_s[found[0]]) <= high:

@@ -139,3 +139,55 @@ def check_timing(
     elif float(steps.max()) > max_gap_s:
         problem = "gap_in_capture"
     return TimingCheck(problem is None, duration, fps, problem)
+
+
+def enclosing_frame_sides(
+    gray: np.ndarray, face_box: tuple[int, int, int, int], *, min_length_ratio: float = 0.6
+) -> int:
+    """How many sides (0-4) of a straight-edged frame surround the face.
+
+    A phone, tablet or monitor held up to the camera, and the edge of a print, show long
+    straight edges around the face: vertical ones left and right of it, horizontal ones
+    above and below. Each side counts when a straight segment at least
+    ``min_length_ratio`` of the face size runs alongside the face on that side.
+    """
+    left, top, right, bottom = face_box
+    face_w, face_h = max(1, right - left), max(1, bottom - top)
+    blurred = cv2.GaussianBlur(gray, (5, 5), 0)
+    edges = cv2.Canny(blurred, 50, 150)
+    min_length = int(min_length_ratio * min(face_w, face_h))
+    lines = cv2.HoughLinesP(
+        edges,
+        1,
+        np.pi / 180,
+        threshold=max(20, min_length // 2),
+        minLineLength=min_length,
+        maxLineGap=10,
+    )
+    if lines is None:
+        return 0
+    sides: set[str] = set()
+    for x1, y1, x2, y2 in lines.reshape(-1, 4):
+        dx, dy = float(x2 - x1), float(y2 - y1)
+        angle = abs(math.degrees(math.atan2(dy, dx))) % 180
+        if 75 < angle < 105:  # near-vertical
+            y_low, y_high = min(y1, y2), max(y1, y2)
+            overlap = min(y_high, bottom) - max(y_low, top)
+            if overlap < 0.5 * face_h:
+                continue
+            x = (x1 + x2) / 2
+            if left - 0.8 * face_w < x < left - 0.05 * face_w:
+                sides.add("left")
+            elif right + 0.05 * face_w < x < right + 0.8 * face_w:
+                sides.add("right")
+        elif angle < 15 or angle > 165:  # near-horizontal
+            x_low, x_high = min(x1, x2), max(x1, x2)
+            overlap = min(x_high, right) - max(x_low, left)
+            if overlap < 0.5 * face_w:
+                continue
+            y = (y1 + y2) / 2
+            if top - 0.8 * face_h < y < top - 0.05 * face_h:
+                sides.add("top")
+            elif bottom + 0.05 * face_h < y < bottom + 0.8 * face_h:
+                sides.add("bottom")
+    return len(sides)

@@ -24,6 +24,7 @@ from app.vision.liveness.challenge import POSE_ACTIONS, is_valid_challenge
 from app.vision.liveness.evidence import (
     check_timing,
     common_face_region,
+    enclosing_frame_sides,
     face_thumbnail,
     frame_repetition,
     planar_residual,
@@ -84,6 +85,10 @@ class LivenessThresholds:
     same_frame_level: float = 0.1  # injected noise reads ~0.05, the stillest real clip 0.13
     max_frozen_ratio: float = 0.5
     max_loop_pairs: int = 5
+    # screen / print border: straight edges on >= this many sides of the face ...
+    frame_min_sides: int = 2  # genuine clips: 0-1 sides; live stills T1/T2: 1
+    frame_ratio: float = 0.5  # ... in at least this share of the sampled frames
+    frame_samples: int = 6
 
 
 @dataclass(frozen=True)
@@ -270,6 +275,12 @@ def _verify(
     if repetition.frozen_ratio > th.max_frozen_ratio or repetition.loop_pairs > th.max_loop_pairs:
         reasons.add(REPLAY_SUSPECTED)
 
+    # the straight border of a screen, tablet or print around the face
+    framed = _framed_ratio(analysed, th)
+    signals["framed_ratio"] = framed
+    if framed >= th.frame_ratio:
+        reasons.add(REPLAY_SUSPECTED)
+
     # three-dimensionality across the largest rotation
     base_k = baseline.frame_indices[0]
     residual, rotation = _planarity(analysed, trace, baseline.yaw_deg, baseline.pitch_deg, th)
@@ -311,6 +322,25 @@ def _verify(
         signals=signals,
         frames_used=n,
     )
+
+
+def _framed_ratio(analysed: Sequence[AnalysedFrame], th: LivenessThresholds) -> float:
+    """Share of a few evenly spread face frames with a straight border around the face."""
+    faces = [a for a in analysed if a.signals.landmarks is not None]
+    if not faces:
+        return 0.0
+    picks = np.unique(np.linspace(0, len(faces) - 1, th.frame_samples).round().astype(int))
+    framed = 0
+    for k in picks:
+        landmarks = faces[int(k)].signals.landmarks
+        assert landmarks is not None
+        x0, y0 = landmarks.min(axis=0)
+        x1, y1 = landmarks.max(axis=0)
+        forehead = 0.35 * (y1 - y0)  # landmarks stop at the brows
+        box = (int(x0), int(y0 - forehead), int(x1), int(y1))
+        if enclosing_frame_sides(faces[int(k)].gray, box) >= th.frame_min_sides:
+            framed += 1
+    return framed / len(picks)
 
 
 def _area(box: tuple[int, int, int, int]) -> float:

@@ -113,3 +113,24 @@ def test_baseline_skips_frames_without_face() -> None:
     baseline = compute_baseline(trace, 3)
     assert baseline is not None and baseline.frame_indices == (2, 3, 4)
     assert compute_baseline(make_trace(3, yaw_deg=np.full(3, np.nan))) is None
+
+
+def test_a_turn_repeated_later_does_not_answer_a_later_slot() -> None:
+    # Turns left at 0.8 s, looks up at 1.6 s, turns left again at 2.6 s: this answers
+    # "turn_left, look_up" but not "look_up, turn_left" (the first turn came first).
+    yaw = bump(40, 8, 12, 25.0) + bump(40, 26, 30, 25.0)
+    trace = make_trace(yaw_deg=yaw, pitch_deg=bump(40, 16, 20, 25.0))
+    baseline = compute_baseline(trace)
+    assert baseline is not None
+    assert all(r.passed for r in detect_actions(("turn_left", "look_up"), trace, baseline, TH))
+    reordered = detect_actions(("look_up", "turn_left"), trace, baseline, TH)
+    assert reordered[0].passed and not reordered[1].passed
+
+
+def test_a_natural_blink_before_the_prompt_does_not_spoil_a_later_blink() -> None:
+    ear = bump(40, 5, 6, 0.08, rest=0.30) + bump(40, 25, 27, 0.08 - 0.30)
+    trace = make_trace(ear=ear, yaw_deg=bump(40, 12, 18, 25.0))
+    baseline = compute_baseline(trace)
+    assert baseline is not None
+    results = detect_actions(("turn_left", "blink"), trace, baseline, TH)
+    assert all(r.passed for r in results) and results[1].at_s == 2.5
