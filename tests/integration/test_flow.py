@@ -65,9 +65,15 @@ def valid_obama_passport(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from benchmarks.synth.documents import random_spec, render_document
 
     rng = np.random.default_rng(11)
-    spec = dataclasses.replace(random_spec(rng), format="TD3", document_type="P",
-                               identity="obama", portrait_file="obama.jpg",
-                               birth_date=date(1961, 8, 4), expiry_date=date(2031, 5, 1))
+    spec = dataclasses.replace(
+        random_spec(rng),
+        format="TD3",
+        document_type="P",
+        identity="obama",
+        portrait_file="obama.jpg",
+        birth_date=date(1961, 8, 4),
+        expiry_date=date(2031, 5, 1),
+    )
     page, _truth = render_document(spec, rng)
     path = tmp_path_factory.mktemp("docs") / "obama-td3.jpg"
     Image.fromarray(page).save(path, quality=92)
@@ -75,29 +81,42 @@ def valid_obama_passport(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _wait_decision(stack: Stack, verification: dict) -> dict:
-    return wait_for(lambda: (s := _status(stack, verification))["status"] != "processing" and s,
-                    what="the worker's decision")
+    return wait_for(
+        lambda: (s := _status(stack, verification))["status"] != "processing" and s,
+        what="the worker's decision",
+    )
 
 
-def test_flag_capture_retry_review_restore(redis_stack: Stack, platform: dict,
-                                           webhook_receiver: WebhookReceiver,
-                                           shared_data: Path, valid_obama_passport: Path) -> None:
+def test_flag_capture_retry_review_restore(
+    redis_stack: Stack,
+    platform: dict,
+    webhook_receiver: WebhookReceiver,
+    shared_data: Path,
+    valid_obama_passport: Path,
+) -> None:
     base, headers = redis_stack.base_url, platform["headers"]
-    flagged = httpx.post(base + "/v1/accounts/it-user-1/flag", headers=headers,
-                         json={"reason": "multi_account_abuse"}).json()
+    flagged = httpx.post(
+        base + "/v1/accounts/it-user-1/flag",
+        headers=headers,
+        json={"reason": "multi_account_abuse"},
+    ).json()
     verification = flagged["verification"]
     assert flagged["account"]["access"] == "blocked"
 
     # Attempt 1: the ICAO specimen (expired in 2012, portrait not Obama), a still selfie.
-    submitted = _capture(redis_stack, verification,
-                         shared_data / "documents" / "passport-td3.jpg",
-                         shared_data / "faces" / "obama" / "obama.jpg")
+    submitted = _capture(
+        redis_stack,
+        verification,
+        shared_data / "documents" / "passport-td3.jpg",
+        shared_data / "faces" / "obama" / "obama.jpg",
+    )
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["status"] == "processing"
     first = _wait_decision(redis_stack, verification)
     assert first["status"] == "resubmission_requested", first
     assert {"document_expired", "face_mismatch", "liveness_not_checked"} <= set(
-        first["reason_codes"])
+        first["reason_codes"]
+    )
     assert first["next_step"] == "retry"
     detail = httpx.get(f"{base}/v1/verifications/{verification['id']}", headers=headers).json()
     checks = {c["kind"]: c for c in detail["checks"]}
@@ -106,26 +125,40 @@ def test_flag_capture_retry_review_restore(redis_stack: Stack, platform: dict,
     assert checks["mrz"]["details"]["fields"]["document_number"] == "L898902C3"
     assert checks["face_match"]["outcome"] == "fail"
     assert detail["decision"]["policy_version"] and detail["decision"]["model_versions"]
-    assert httpx.get(base + "/v1/accounts/it-user-1/access",
-                     headers=headers).json()["access"] == "blocked"
+    assert (
+        httpx.get(base + "/v1/accounts/it-user-1/access", headers=headers).json()["access"]
+        == "blocked"
+    )
 
     # Attempt 2: a valid passport of the same person as the selfie. Without liveness it is
     # never auto-approved: it goes to a reviewer.
-    assert _capture(redis_stack, verification, valid_obama_passport,
-                    shared_data / "faces" / "obama" / "obama2.jpg").status_code == 200
+    assert (
+        _capture(
+            redis_stack,
+            verification,
+            valid_obama_passport,
+            shared_data / "faces" / "obama" / "obama2.jpg",
+        ).status_code
+        == 200
+    )
     second = _wait_decision(redis_stack, verification)
     assert second["status"] == "needs_review", second
     assert "liveness_not_checked" in second["reason_codes"]
     assert "face_mismatch" not in second["reason_codes"]
-    assert httpx.get(base + "/v1/accounts/it-user-1/access",
-                     headers=headers).json()["access"] == "blocked"
+    assert (
+        httpx.get(base + "/v1/accounts/it-user-1/access", headers=headers).json()["access"]
+        == "blocked"
+    )
 
     # A reviewer looks at the evidence and approves.
-    redis_stack.cli("reviewer", "create", "it-reviewer@example.com", "--password",
-                    "correct horse battery")
+    redis_stack.cli(
+        "reviewer", "create", "it-reviewer@example.com", "--password", "correct horse battery"
+    )
     with httpx.Client(base_url=base) as reviewer:
-        login = reviewer.post("/v1/review/login", json={"email": "it-reviewer@example.com",
-                                                        "password": "correct horse battery"})
+        login = reviewer.post(
+            "/v1/review/login",
+            json={"email": "it-reviewer@example.com", "password": "correct horse battery"},
+        )
         assert login.status_code == 200, login.text
         csrf = login.json()["csrf_token"]
         cases = reviewer.get("/v1/review/cases").json()
@@ -137,13 +170,16 @@ def test_flag_capture_retry_review_restore(redis_stack: Stack, platform: dict,
         image = reviewer.get(portrait["url"])
         assert image.status_code == 200 and image.content[:3] == b"\xff\xd8\xff"
         # without the CSRF token the decision is refused
-        refused = reviewer.post(f"/v1/review/cases/{case['id']}/decision",
-                                json={"decision": "approve", "reason": "same person"})
+        refused = reviewer.post(
+            f"/v1/review/cases/{case['id']}/decision",
+            json={"decision": "approve", "reason": "same person"},
+        )
         assert refused.status_code == 403
-        decided = reviewer.post(f"/v1/review/cases/{case['id']}/decision",
-                                headers={"X-CSRF-Token": csrf},
-                                json={"decision": "approve",
-                                      "reason": "portrait matches on manual comparison"})
+        decided = reviewer.post(
+            f"/v1/review/cases/{case['id']}/decision",
+            headers={"X-CSRF-Token": csrf},
+            json={"decision": "approve", "reason": "portrait matches on manual comparison"},
+        )
         assert decided.status_code == 200, decided.text
     # Images are for logged-in reviewers only.
     assert httpx.get(base + portrait["url"]).status_code == 401
@@ -153,9 +189,13 @@ def test_flag_capture_retry_review_restore(redis_stack: Stack, platform: dict,
 
     # Signed webhooks arrived, verifiable by an independent client.
     def _access_event():
-        return [e for e in webhook_receiver.events()
-                if e["type"] == "account.access_changed" and e["data"]["access"] == "allowed"
-                and e["data"]["account_id"] == "it-user-1"]
+        return [
+            e
+            for e in webhook_receiver.events()
+            if e["type"] == "account.access_changed"
+            and e["data"]["access"] == "allowed"
+            and e["data"]["account_id"] == "it-user-1"
+        ]
 
     wait_for(_access_event, timeout=60, what="the access_changed webhook")
     for hook in webhook_receiver.received:
@@ -163,19 +203,31 @@ def test_flag_capture_retry_review_restore(redis_stack: Stack, platform: dict,
         assert hook.headers[EVENT_ID_HEADER].startswith("evt_")
         assert not verify("whsec_wrong", hook.body, hook.headers[SIGNATURE_HEADER])
     types = {e["type"] for e in webhook_receiver.events()}
-    assert {"verification.created", "verification.resubmission_requested",
-            "verification.needs_review", "verification.approved"} <= types
+    assert {
+        "verification.created",
+        "verification.resubmission_requested",
+        "verification.needs_review",
+        "verification.approved",
+    } <= types
 
 
 def test_same_face_and_document_on_another_account_is_a_duplicate(
-        redis_stack: Stack, platform: dict, shared_data: Path,
-        valid_obama_passport: Path) -> None:
+    redis_stack: Stack, platform: dict, shared_data: Path, valid_obama_passport: Path
+) -> None:
     """Runs after the test above: it-user-1's selfie template and document are on file."""
     base, headers = redis_stack.base_url, platform["headers"]
-    verification = httpx.post(base + "/v1/accounts/it-user-3/flag", headers=headers,
-                              json={}).json()["verification"]
-    assert _capture(redis_stack, verification, valid_obama_passport,
-                    shared_data / "faces" / "obama" / "obama3.jpg").status_code == 200
+    verification = httpx.post(
+        base + "/v1/accounts/it-user-3/flag", headers=headers, json={}
+    ).json()["verification"]
+    assert (
+        _capture(
+            redis_stack,
+            verification,
+            valid_obama_passport,
+            shared_data / "faces" / "obama" / "obama3.jpg",
+        ).status_code
+        == 200
+    )
     final = _wait_decision(redis_stack, verification)
     assert final["status"] == "needs_review", final
     assert {"duplicate_face", "duplicate_document"} <= set(final["reason_codes"])
