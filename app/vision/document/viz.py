@@ -84,16 +84,22 @@ for _number, _names in enumerate(
 _DATE_PATTERNS = (
     # 12.08.1974  12/08/1974  12-08-1974
     (re.compile(r"\b(\d{1,2})\s?[./-]\s?(\d{1,2})\s?[./-]\s?(\d{4})\b"), "dmy"),
-    # 1974-08-12
-    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
+    # 1974-08-12  1974.08.12
+    (re.compile(r"\b(\d{4})\s?[-.]\s?(\d{2})\s?[-.]\s?(\d{2})\b"), "ymd"),
     # 12 AUG 1974, 12 AUG/AOUT 1974, 12 AUGUST 1974
     (re.compile(r"\b(\d{1,2})\s*([A-Z]{3,9})(?:\s*/\s*[A-Z]{3,9})?\.?\s*(\d{4})\b"), "dMy"),
+    # 12 AUG/AOUT 74 (two-digit year: the century is a guess, see _TWO_DIGIT_YEAR_PIVOT)
+    (re.compile(r"\b(\d{1,2})\s*([A-Z]{3,9})(?:\s*/\s*[A-Z]{3,9})?\.?\s*(\d{2})\b"), "dMyy"),
 )
+# Two-digit printed years above this are 19xx, others 20xx. The MRZ has the same ambiguity,
+# so dates are compared century-insensitively (see ``dates_agree``).
+_TWO_DIGIT_YEAR_PIVOT = 40
 
 _LABELS: dict[str, tuple[str, ...]] = {
     "surname": (
         "SURNAME",
         "SUMAME",
+        "PRIMARY IDENTIFIER",
         "NOM",
         "APELLIDO",
         "NAZWISKO",
@@ -107,6 +113,7 @@ _LABELS: dict[str, tuple[str, ...]] = {
     ),
     "given_names": (
         "GIVEN NAME",
+        "SECONDARY IDENTIFIER",
         "PRENOM",
         "FORENAME",
         "VORNAME",
@@ -121,6 +128,7 @@ _LABELS: dict[str, tuple[str, ...]] = {
     ),
     "document_number": (
         "DOCUMENT NO",
+        "PASSPORT NUMBER",
         "PASSPORT NO",
         "CARD NO",
         "DOCUMENT NUMBER",
@@ -233,7 +241,10 @@ def find_dates(text: str) -> list[tuple[int, date]]:
                 value = _valid_date(int(a), int(b), int(c))
             else:
                 month = _MONTHS.get(b) or _MONTHS.get(b[:3])
-                value = _valid_date(int(c), month, int(a)) if month else None
+                year = int(c)
+                if order == "dMyy":
+                    year += 1900 if year > _TWO_DIGIT_YEAR_PIVOT else 2000
+                value = _valid_date(year, month, int(a)) if month else None
             if value is not None and match.start() not in found:
                 found[match.start()] = value
     return sorted(found.items())
@@ -367,41 +378,76 @@ _LABEL_ORDER = (
 )
 
 
-def _needle_found(needle: str, text: str, words: list[str]) -> bool:
-    if len(needle) < 5:  # short needles ("NOM") only at the start of a word
-        return re.search(r"\b" + re.escape(needle), text) is not None
-    if needle in text:
+def _word_has_needle(word: str, needle: str, rest: str) -> bool:
+    if len(needle) < 5:  # short needles ("NOM") only as the start of a word
+        return word.startswith(needle)
+    if rest.startswith(needle) or (" " not in needle and needle in word):
         return True
-    if " " in needle:
-        return False
-    allowed = 1  # one OCR slip; "VORNAME" is two edits from "SURNAME"
-    return any(
-        abs(len(word) - len(needle)) <= allowed and edit_distance(word, needle) <= allowed
-        for word in words
+    # one OCR slip; "VORNAME" is two edits from "SURNAME" and must not match it
+    return (
+        " " not in needle and abs(len(word) - len(needle)) <= 1 and edit_distance(word, needle) <= 1
     )
 
 
-def _label_kind(line: _Line) -> str | None:
-    text = fold_name(line.text, icao=False)
-    words = text.split()
-    for kind in _LABEL_ORDER:
-        if any(_needle_found(needle, text, words) for needle in _LABELS[kind]):
-            return kind
-    return None
+def _segment_starts(line: _Line) -> list[int]:
+    """For each word, the index of the first word of its segment (segments: split at wide gaps)."""
+    starts = [0]
+    for index in range(1, len(line.words)):
+        previous, word = line.words[index - 1], line.words[index]
+        gap = word.x0 - previous.x1
+        wide = gap > 1.2 * max(previous.y1 - previous.y0, word.y1 - word.y0, 1)
+        starts.append(index if wide else starts[-1])
+    return starts
 
 
-def _value_lines(label: _Line, lines: list[_Line]) -> list[_Line]:
-    """Lines just below ``label`` that start near the label's left edge, nearest first."""
-    tolerance = 3 * max(label.height, 1)
-    below = [
-        ln
-        for ln in lines
-        if ln.y0 > label.y0 + 0.6 * label.height
-        and ln.y0 - label.y1 < 3.5 * max(label.height, 1)
-        and abs(ln.x0 - label.x0) < tolerance
-        and _label_kind(ln) is None
+def _label_matches(line: _Line) -> list[tuple[str, tuple[int, ...]]]:
+    """Every (field kind, candidate value x positions) in ``line``; labels may share a line.
+
+    The value usually starts under the label's segment (split at wide gaps); when OCR
+    merged two labels into one segment it starts under the matched word instead.
+    """
+    # OCR glues words ("names-/Prénoms"): split each word after folding, keep its word index
+    tokens = [
+        (token, index)
+        for index, word in enumerate(line.words)
+        for token in fold_name(word.text, icao=False).split()
     ]
-    return sorted(below, key=lambda ln: ln.y0)[:2]
+    starts = _segment_starts(line)
+    found: list[tuple[str, tuple[int, ...]]] = []
+    used_segments: set[int] = set()
+    for kind in _LABEL_ORDER:
+        for position, (token, index) in enumerate(tokens):
+            segment = starts[index]
+            if segment in used_segments:
+                continue
+            rest = " ".join(t for t, _ in tokens[position:])
+            if any(_word_has_needle(token, n, rest) for n in _LABELS[kind]):
+                anchors = (line.words[segment].x0, line.words[index].x0)
+                found.append((kind, tuple(dict.fromkeys(anchors))))
+                used_segments.add(segment)
+                break
+    return found
+
+
+def _label_kind(line: _Line) -> str | None:
+    matches = _label_matches(line)
+    return matches[0][0] if matches else None
+
+
+def _value_lines(label: _Line, anchor_x: int, lines: list[_Line]) -> list[_Line]:
+    """The parts of the lines just below ``label`` that start under the label, nearest first."""
+    height = max(label.height, 1)
+    tolerance = 3 * height
+    candidates = []
+    for line in lines:
+        if not (label.y0 + 0.6 * height < line.y0 and line.y0 - label.y1 < 3.5 * height):
+            continue
+        if _label_kind(line) is not None:
+            continue
+        words = tuple(w for w in line.words if w.x0 >= anchor_x - tolerance)
+        if words and abs(words[0].x0 - anchor_x) < tolerance:
+            candidates.append(_Line(words))
+    return sorted(candidates, key=lambda ln: ln.y0)[:2]
 
 
 def _name_value(line: _Line) -> str | None:
@@ -436,11 +482,11 @@ def read_printed_fields(document_rgb: np.ndarray, document_format: str | None) -
 
     values: dict[str, Any] = {}
     used: list[_Word] = []
-    for label in lines:
-        kind = _label_kind(label)
-        if kind is None or kind in values:
+    labels = [(line, kind, x) for line in lines for kind, xs in _label_matches(line) for x in xs]
+    for label, kind, anchor_x in labels:
+        if kind in values:
             continue
-        for value_line in _value_lines(label, lines):
+        for value_line in _value_lines(label, anchor_x, lines):
             value: Any
             if kind in ("surname", "given_names"):
                 value = _name_value(value_line)
@@ -506,6 +552,11 @@ def names_agree(printed: str, mrz: str) -> bool:
     return best <= max(1, len(folded_mrz) // 6)
 
 
+def dates_agree(printed: date, mrz: date) -> bool:
+    """Same day; the century is ignored because the MRZ holds only YYMMDD."""
+    return (printed.year % 100, printed.month, printed.day) == (mrz.year % 100, mrz.month, mrz.day)
+
+
 def compare_printed_with_mrz(printed: PrintedFields, mrz_fields: Any) -> ConsistencyResult:
     """Compare printed fields with MRZ fields (an object with attributes, or a dict)."""
     compared: list[str] = []
@@ -530,7 +581,7 @@ def compare_printed_with_mrz(printed: PrintedFields, mrz_fields: Any) -> Consist
         mrz_date = _as_date(_field(mrz_fields, name))
         if printed_date is not None and mrz_date is not None:
             compared.append(name)
-            if printed_date != mrz_date:
+            if not dates_agree(printed_date, mrz_date):
                 mismatches.append(name)
 
     if not compared:

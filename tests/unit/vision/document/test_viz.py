@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -77,6 +79,9 @@ def test_fold_name(text: str, icao: bool, expected: str) -> None:
         ("1974-08-12", date(1974, 8, 12)),
         ("born 1 MAI 1990 in Paris", date(1990, 5, 1)),
         ("14 MÄRZ 2001", date(2001, 3, 14)),
+        ("1960.02.08", date(1960, 2, 8)),
+        ("12 AUGUST/AOUT 74", date(1974, 8, 12)),
+        ("16 APR/AVR 07", date(2007, 4, 16)),
         ("31.02.1990", None),
         ("no date here", None),
     ],
@@ -140,6 +145,13 @@ def test_real_disagreement_is_a_data_mismatch(overrides: dict[str, object], fiel
     assert result.mismatches == (field,)
     assert result.reason_codes == (REASON_DATA_MISMATCH,)
     assert result.score == pytest.approx(0.8)
+
+
+def test_mrz_century_is_not_held_against_the_printed_date() -> None:
+    # MRZ "110101" read as 2011 by the reader; the page prints 01.01.1911
+    mrz = replace(MRZ, birth_date=date(2011, 1, 1))
+    assert compare_printed_with_mrz(printed(birth_date=date(1911, 1, 1)), mrz).consistent is True
+    assert compare_printed_with_mrz(printed(birth_date=date(1911, 1, 2)), mrz).consistent is False
 
 
 def test_unreadable_printed_text_is_not_a_mismatch() -> None:
@@ -211,3 +223,21 @@ def test_blank_page_reads_nothing() -> None:
     fields = read_printed_fields(blank, None)
     assert fields.surname is None and fields.birth_date is None
     assert compare_printed_with_mrz(fields, MRZ).consistent is None
+
+
+@pytest.mark.parametrize(
+    ("file_name", "fmt", "number"),
+    [("passport-td3.jpg", "TD3", "L898902C3"), ("passport-td2.jpg", "TD2", "D23145890")],
+)
+def test_reads_real_icao_specimen(shared_data: Path, file_name: str, fmt: str, number: str) -> None:
+    """REAL: the ICAO "Utopia" specimens are flat scans of the data page."""
+    bgr = cv2.imread(str(shared_data / "documents" / file_name))
+    fields = read_printed_fields(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), fmt)
+    assert (fields.surname, fields.given_names) == ("ERIKSSON", "ANNA MARIA")
+    assert fields.document_number == number
+    # printed with two-digit years ("12 AUG/AOUT 74")
+    assert fields.birth_date == date(1974, 8, 12)
+    assert fields.expiry_date == date(2012, 4, 15)
+    mrz = FakeMrzFields("ERIKSSON", "ANNA MARIA", number, date(1974, 8, 12), date(2012, 4, 15))
+    result = compare_printed_with_mrz(fields, mrz)
+    assert result.consistent is True and len(result.compared) == 5
