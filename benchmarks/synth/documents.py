@@ -804,14 +804,18 @@ def _uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:
 
 
 def photograph(
-    page: np.ndarray, tier: str, rng: np.random.Generator
+    page: np.ndarray,
+    tier: str,
+    rng: np.random.Generator,
+    *,
+    params: dict[str, tuple[float, float]] | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Simulate a phone photo of ``page``; returns the RGB photo and the degradation record.
 
     The record holds ``corners`` (TL, TR, BR, BL of the page in the photo), the page->photo
     ``homography`` and every degradation parameter that was drawn.
     """
-    p = TIER_PARAMS[tier]
+    p = params if params is not None else TIER_PARAMS[tier]
     page_h, page_w = page.shape[:2]
     out_w = int(_uniform(rng, p["photo_width"]))
     out_h = int(out_w * 3 / 4)
@@ -909,6 +913,68 @@ def photograph(
         "fully_visible": fully_visible,
     }
     return decoded, record
+
+
+# --------------------------------------------------------------------------- US licences
+
+US_STATES = (("CA", "636014"), ("NY", "636001"), ("TX", "636015"), ("FL", "636010"),
+             ("WA", "636045"), ("IL", "636035"))  # fmt: skip
+
+
+def random_aamva_payload(rng: np.random.Generator) -> tuple[str, dict[str, str]]:
+    """A SYNTHETIC AAMVA version-9 DL payload and the values it carries (dates ISO)."""
+    state, iin = _pick(rng, US_STATES)
+    pool = NAMES["en"]
+    sex = _pick(rng, ("M", "F"))
+    birth = _random_date(rng, date(1950, 1, 1), date(2006, 12, 31))
+    issue = _random_date(rng, date(2018, 1, 1), date(2025, 5, 1))
+    expiry = date(issue.year + 8, birth.month, min(birth.day, 28))
+    number = _alnum(rng, _pick(rng, ("A9999999", "999999999", "AA9999999999")))
+    values = {
+        "document_number": number,
+        "surname": _pick(rng, pool["surname"]).replace("'", ""),
+        "given_names": _pick(rng, pool[sex]),
+        "birth_date": birth.isoformat(),
+        "expiry_date": expiry.isoformat(),
+        "sex": sex,
+        "jurisdiction": state,
+    }
+    first, _, middle = values["given_names"].partition(" ")
+    elements = [
+        ("DAQ", number), ("DCS", values["surname"]), ("DAC", first), ("DAD", middle or "NONE"),
+        ("DBB", birth.strftime("%m%d%Y")), ("DBA", expiry.strftime("%m%d%Y")),
+        ("DBD", issue.strftime("%m%d%Y")), ("DBC", "1" if sex == "M" else "2"),
+        ("DAJ", state), ("DAG", f"{int(rng.integers(1, 9999))} MAIN ST"), ("DAI", "SPRINGFIELD"),
+        ("DAK", f"{int(rng.integers(10000, 99999))}0000  "), ("DCG", "USA"),
+    ]  # fmt: skip
+    subfile = "DL" + "\n".join(code + value for code, value in elements) + "\r"
+    header = f"@\n\x1e\rANSI {iin}090001DL{31:04d}{len(subfile):04d}"
+    return header + subfile, values
+
+
+def photograph_licence_back(
+    payload: str, rng: np.random.Generator, *, max_angle: float = 20.0
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """A SYNTHETIC photo of a card back carrying ``payload`` as PDF417 (RGB) and its record."""
+    import zxingcpp
+
+    module = int(rng.integers(2, 4))
+    code = np.asarray(
+        zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.PDF417).to_image(scale=module)
+    )
+    card_h, card_w = int(code.shape[0] * 2.0), int(code.shape[1] * 1.15)
+    card = np.full((card_h, card_w, 3), rng.uniform(200, 245, size=3), np.float32)
+    y0, x0 = int(card_h * 0.45), (card_w - code.shape[1]) // 2
+    region = card[y0 : y0 + code.shape[0], x0 : x0 + code.shape[1]]
+    card[y0 : y0 + code.shape[0], x0 : x0 + code.shape[1]] = np.minimum(region, code[..., None])
+    page = card.astype(np.uint8)
+    cv2.putText(page, "ORGAN DONOR", (15, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (60, 60, 60), 2)
+    params = dict(TIER_PARAMS["normal"])
+    params["rotation_deg"] = (-max_angle, max_angle)
+    params["photo_width"] = (max(900, card_w * 1.3), max(1000, card_w * 1.6))
+    photo, record = photograph(page, "normal", rng, params=params)
+    record["module_px"] = module
+    return photo, record
 
 
 # --------------------------------------------------------------------------- data set

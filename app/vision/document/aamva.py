@@ -184,6 +184,65 @@ def _rotate(grey: np.ndarray, angle_deg: float) -> np.ndarray:
     return rotated
 
 
+def _order_corners(points: np.ndarray) -> np.ndarray:
+    """TL, TR, BR, BL from four unordered points."""
+    pts = points.reshape(4, 2).astype(np.float32)
+    by_sum, by_diff = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
+    return np.array(
+        [pts[np.argmin(by_sum)], pts[np.argmin(by_diff)], pts[np.argmax(by_sum)],
+         pts[np.argmax(by_diff)]],
+        dtype=np.float32,
+    )  # fmt: skip
+
+
+def barcode_quads(grey: np.ndarray, max_quads: int = 3) -> list[np.ndarray]:
+    """Quadrilaterals (TL, TR, BR, BL) of dense-edge regions that may hold a PDF417."""
+    gx = cv2.convertScaleAbs(cv2.Sobel(grey, cv2.CV_16S, 1, 0, ksize=3))
+    gy = cv2.convertScaleAbs(cv2.Sobel(grey, cv2.CV_16S, 0, 1, ksize=3))
+    energy = cv2.blur(cv2.addWeighted(gx, 0.5, gy, 0.5, 0), (9, 9))
+    _, mask = cv2.threshold(energy, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    size = max(5, min(grey.shape[:2]) // 60)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((size, size), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    min_area = 0.01 * grey.shape[0] * grey.shape[1]
+    quads = []
+    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:max_quads]:
+        if cv2.contourArea(contour) < min_area:
+            break
+        hull = cv2.convexHull(contour)
+        approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+        if len(approx) == 4:
+            quads.append(_order_corners(approx))
+        else:
+            quads.append(_order_corners(cv2.boxPoints(cv2.minAreaRect(contour))))
+    return quads
+
+
+def _rectify_quad(grey: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """Warp ``quad`` to an upright rectangle with a white quiet zone around it."""
+    width = int(max(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[3])))
+    height = int(max(np.linalg.norm(quad[3] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
+    if width < height:  # bars run along the long side; keep it horizontal
+        quad = np.roll(quad, -1, axis=0)
+        width, height = height, width
+    margin = max(10, height // 8)
+    target = np.array(
+        [[margin, margin], [margin + width, margin], [margin + width, margin + height],
+         [margin, margin + height]],
+        dtype=np.float32,
+    )  # fmt: skip
+    # grow the quad a little: the energy mask hugs the bars and may clip the outer columns
+    centre = quad.mean(axis=0)
+    grown = (centre + (quad - centre) * 1.06).astype(np.float32)
+    transform = cv2.getPerspectiveTransform(grown, target)
+    rectified: np.ndarray = cv2.warpPerspective(
+        grey, transform, (width + 2 * margin, height + 2 * margin),
+        flags=cv2.INTER_CUBIC, borderValue=255,
+    )  # fmt: skip
+    return rectified
+
+
 def _decode(grey: np.ndarray) -> str | None:
     import zxingcpp
 
@@ -202,10 +261,16 @@ def read_licence_barcode(image_rgb: np.ndarray) -> LicenceData | None:
     if max(grey.shape[:2]) > 2400:  # zxing's own downscaling handles the rest
         scale = 2400 / max(grey.shape[:2])
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    views = [grey]
+    views += [_rectify_quad(grey, quad) for quad in barcode_quads(grey)]
+    for view in views:
+        text = _decode(view)
+        if text is not None:
+            return _parse_or_none(text)
     skew = dominant_bar_angle(grey)
-    candidates = [0.0, skew, skew + 1.5, skew - 1.5, skew + 3.0, skew - 3.0]
+    candidates = [skew, skew + 1.5, skew - 1.5, skew + 3.0, skew - 3.0]
     candidates += [float(a) for a in range(-20, 21, 5)]
-    tried: list[float] = []
+    tried: list[float] = [0.0]  # the unrotated image was tried above
     for angle in candidates:
         if any(abs(angle - t) < 0.75 for t in tried):
             continue
@@ -216,8 +281,12 @@ def read_licence_barcode(image_rgb: np.ndarray) -> LicenceData | None:
             sharpened = cv2.addWeighted(view, 1.8, cv2.GaussianBlur(view, (0, 0), 2.0), -0.8, 0)
             text = _decode(sharpened)
         if text is not None:
-            try:
-                return parse_aamva(text)
-            except ValueError:
-                return None  # a PDF417 that is not an AAMVA licence
+            return _parse_or_none(text)
     return None
+
+
+def _parse_or_none(text: str) -> LicenceData | None:
+    try:
+        return parse_aamva(text)
+    except ValueError:
+        return None  # a PDF417 that is not an AAMVA licence

@@ -141,3 +141,18 @@ def test_no_barcode_or_non_aamva_barcode_gives_none() -> None:
     )
     other = cv2.copyMakeBorder(other, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)
     assert read_licence_barcode(other) is None
+
+
+def test_reads_generated_licence_backs_with_perspective() -> None:
+    """SYNTHETIC card backs: rotation up to 20 degrees, perspective, blur, JPEG."""
+    from benchmarks.synth.documents import photograph_licence_back, random_aamva_payload
+
+    for index in range(6):
+        rng = np.random.default_rng([7, 9, index])
+        payload, values = random_aamva_payload(rng)
+        photo, _ = photograph_licence_back(payload, rng)
+        data = read_licence_barcode(photo)
+        assert data is not None, index
+        assert data.document_number == values["document_number"]
+        assert data.birth_date is not None and data.birth_date.isoformat() == values["birth_date"]
+        assert (data.surname, data.jurisdiction) == (values["surname"], values["jurisdiction"])
