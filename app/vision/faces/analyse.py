@@ -1,8 +1,8 @@
 """Find, measure and encode the face in a selfie or an ID portrait, and compare templates.
 
 Detection is dlib's HOG detector (its window is 80 px, so small faces are found by
-upsampling), alignment the 5-point predictor, the template dlib's ResNet (128-d) and
-the head turn an estimate from the 68-point landmarks. Pure: arrays in, dataclasses out.
+upsampling), alignment and the head-turn estimate use the 68-point landmarks, and the
+template is dlib's ResNet (128-d). Pure: arrays in, dataclasses out.
 """
 
 from __future__ import annotations
@@ -167,11 +167,13 @@ def analyse_face(
     import dlib  # the models are loaded already; dlib itself is only needed for rectangles
 
     rect = dlib.rectangle(*(round(v) for v in rect_coords))
-    shape5 = models.shape5(target, rect)
-    descriptor = models.encoder.compute_face_descriptor(target, shape5, max(0, jitters))
+    # Aligning with the 68-point landmarks (not the 5-point ones) measured closer genuine
+    # distances on small printed portraits (benchmarks/NOTES-faces.md), and the 68 points
+    # are needed for the head-turn estimate anyway.
+    shape68 = models.shape68(target, rect)
+    descriptor = models.encoder.compute_face_descriptor(target, shape68, max(0, jitters))
     encoding = np.asarray(descriptor, dtype=np.float32).reshape(ENCODING_DIM)
 
-    shape68 = models.shape68(target, rect)
     points = np.array([(p.x, p.y) for p in shape68.parts()], dtype=np.float32)
     yaw = _yaw_from_landmarks(points)
 
