@@ -592,12 +592,15 @@ def parse_mrz_alternatives(
     max_changes_per_field: int = _OCR_MAX_CHANGES_PER_FIELD,
     max_changes_total: int = _OCR_MAX_CHANGES_TOTAL,
     add_lookalikes: bool = False,
+    require_unique: bool = False,
 ) -> MrzResult:
     """Parse lines given as per-position alternatives (best first, e.g. ``["O0", "K<"]``).
 
     Alternatives beyond the first are only used when check digits prove them: the
     cheapest passing combination must be unique. ``add_lookalikes`` also tries the usual
     letter/digit look-alikes in alphanumeric fields (for plain text without runner-ups).
+    ``require_unique``: an OCR's runner-ups are near-ties, so a read is proven only when no
+    other combination of them passes the checks as well.
     """
     first_choice = ["".join(c[0] for c in row if c) for row in rows]
     fmt = detect_format(first_choice)
@@ -628,7 +631,7 @@ def parse_mrz_alternatives(
         mask_corrections,
         length_repairs,
         base_confidence,
-        (max_changes_per_field, max_changes_total),
+        (max_changes_per_field, max_changes_total, require_unique),
     )
 
 
@@ -640,7 +643,7 @@ def _decode(
     mask_corrections: int,
     length_repairs: int,
     base_confidence: float,
-    limits: tuple[int, int],
+    limits: tuple[int, int, bool],
 ) -> MrzResult:
     best = {(li, i): alts[0] for li, row in enumerate(rows) for i, alts in enumerate(row)}
 
@@ -703,13 +706,15 @@ def _decode(
         free_candidates = _span_candidates(rows, [*free, layout.composite], 1)
         group_candidates.append(free_candidates)
         chosen, ambiguous, composite_ok = _choose_combination(
-            group_candidates, composite_positions, layout.composite, limits[1]
+            group_candidates, composite_positions, layout.composite, limits[1], limits[2]
         )
         checks["composite"] = composite_ok
     else:
         chosen = {}
         for cands in group_candidates:
             if len(cands) > 1 and cands[0].cost == cands[1].cost and cands[0].cost > 0:
+                ambiguous = True
+            if limits[2] and len(cands) > 1:
                 ambiguous = True
             chosen.update(cands[0].chars)
         if sum(cands[0].cost for cands in group_candidates) > limits[1]:
@@ -810,15 +815,17 @@ def _choose_combination(
     composite_positions: Sequence[tuple[int, int]],
     composite_pos: tuple[int, int],
     max_total: int,
+    require_unique: bool = False,
 ) -> tuple[dict[tuple[int, int], str], bool, bool]:
     """Cheapest combination of group candidates that passes the composite check.
 
     Returns (chosen characters, ambiguous, composite passed). Ambiguous when two different
-    combinations tie for the lowest cost: then nothing is proven.
+    combinations tie for the lowest cost, or (``require_unique``) when any other
+    combination within the budget passes too: then nothing is proven.
     """
     groups = [sorted(c for c in cands if c.cost <= max_total) for cands in group_candidates]
+    winners: list[dict[tuple[int, int], str]] = []
     for budget in range(max_total + 1):
-        winners: list[dict[tuple[int, int], str]] = []
         for combo in _combinations_with_cost(groups, budget):
             chars: dict[tuple[int, int], str] = {}
             for cand in combo:
@@ -826,8 +833,10 @@ def _choose_combination(
             passes = _check_ok(_text(chars, composite_positions), chars[composite_pos])
             if passes and chars not in winners:
                 winners.append(chars)
-        if winners:
+        if winners and not require_unique:
             return winners[0], len(winners) > 1, True
+    if winners:
+        return winners[0], len(winners) > 1, True
     fallback: dict[tuple[int, int], str] = {}
     for cands in group_candidates:
         fallback.update(cands[0].chars)
@@ -848,6 +857,25 @@ def _combinations_with_cost(
             break  # sorted by cost
         for tail in _combinations_with_cost(rest, budget - cand.cost):
             yield (cand, *tail)
+
+
+def unchecked_positions(fmt: str) -> set[tuple[int, int]]:
+    """(line, position) pairs that no check digit covers: names, countries, sex, type,
+    and the optional data of visas. OCR errors there can only be caught by masks/lists."""
+    layout = LAYOUTS[fmt]
+    n_lines, length = FORMAT_LINES[fmt]
+    covered: set[tuple[int, int]] = set()
+    for span in (layout.document_number, layout.birth_date, layout.expiry_date):
+        covered.update(span.positions())
+    checks = [layout.document_number_check, layout.birth_date_check, layout.expiry_date_check]
+    checks += [c for c in (layout.personal_number_check, layout.composite) if c is not None]
+    covered.update(checks)
+    if layout.personal_number_check is not None:
+        covered.update(layout.optional[0].positions())
+    for span in layout.composite_spans:
+        covered.update(span.positions())
+    every = {(line, i) for line in range(n_lines) for i in range(length)}
+    return every - covered
 
 
 def position_masks(fmt: str) -> list[str]:

@@ -35,10 +35,12 @@ from app.vision.document.glyphs import (
     to_feature,
 )
 from app.vision.document.mrz import (
+    FORMAT_LINES,
     MrzResult,
     mrz_not_found,
     parse_mrz_alternatives,
     position_masks,
+    unchecked_positions,
 )
 
 _RECT_PITCH = 24.0  # px per character cell in the rectified strip
@@ -54,6 +56,10 @@ class OcrParams:
     work_max_side: int = 1600  # the component search runs at about this size
     min_chain: int = 14  # glyphs in a chain to count as a text line
     runner_up_margin: float = 0.06  # correlation gap under which a runner-up is offered
+    # In fields no check digit covers (names, countries, sex) a character whose runner-up
+    # is closer than this makes the read unproven (measured: 0.6% of correct characters,
+    # 8% of wrong ones on the synthetic normal tier).
+    unchecked_margin: float = 0.01
     min_glyph_score: float = 0.55  # mean best correlation below this: not OCR-B / not legible
     use_tesseract: bool = True
 
@@ -119,8 +125,12 @@ def _to_gray(image: np.ndarray) -> np.ndarray:
 def _components(gray: np.ndarray) -> np.ndarray:
     """Stats (x, y, w, h, area) of dark blobs that could be glyphs or glyph runs."""
     block = max(15, (min(gray.shape) // 30) | 1)
+    # MRZ ink is the darkest print on the page: an offset proportional to the image's
+    # contrast keeps light guilloche patterns from gluing glyphs together.
+    low, high = np.percentile(gray[::4, ::4], (2, 98))
+    offset = max(12.0, 0.2 * float(high - low))
     binary = cv2.adaptiveThreshold(
-        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12
+        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, offset
     )
     _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     stats = stats[1:]
@@ -439,6 +449,12 @@ def _classify_cells(feats: np.ndarray) -> np.ndarray:
     return scores.reshape(n_shifts, n_cells, -1).max(axis=0)
 
 
+# Look-alike pairs whose check-digit values are equal modulo 10: a check digit cannot
+# tell them apart, so they are offered as runner-ups with a wider margin.
+_INVISIBLE_PAIRS = {("S", "8"), ("8", "S"), ("G", "6"), ("6", "G"), ("U", "0"), ("0", "U"),
+                    ("K", "<"), ("<", "K")}  # fmt: skip
+
+
 def _alternatives(scores: np.ndarray, masks: Sequence[str], margin: float) -> list[str]:
     """Per position: best class allowed by the type mask, then near-tied runner-ups."""
     out: list[str] = []
@@ -453,8 +469,9 @@ def _alternatives(scores: np.ndarray, masks: Sequence[str], margin: float) -> li
         ranked = sorted(allowed, key=lambda c: -row[c])
         best = row[ranked[0]]
         chars = [MRZ_CHARSET[ranked[0]]]
-        for c in ranked[1:3]:
-            if best - row[c] < margin:
+        for c in ranked[1:4]:
+            wide = (chars[0], MRZ_CHARSET[c]) in _INVISIBLE_PAIRS
+            if best - row[c] < (1.5 * margin if wide else margin):
                 chars.append(MRZ_CHARSET[c])
         out.append("".join(chars))
     return out
@@ -507,19 +524,24 @@ def _merge_alternatives(glyph: list[str], other: str) -> list[str]:
     return merged
 
 
+_Attempt = tuple[MrzRead, list[np.ndarray], list[list[str]], list[list[str]]]
+
+
 def _read_group(
     gray: np.ndarray,
     group: list[_Chain],
     scale: float,
     today: date,
     params: OcrParams,
-) -> tuple[MrzRead, list[np.ndarray], list[list[str]]] | None:
-    """Glyph-classifier read of one candidate MRZ: (read, rectified line crops, rows)."""
-    best: tuple[MrzRead, list[np.ndarray], list[list[str]]] | None = None
+) -> _Attempt | None:
+    """Glyph-classifier read of one candidate MRZ: (read, line crops, rows, strict rows)."""
+    best: _Attempt | None = None
     for n_cells in _cells_for(group):
         strips = [_rectify(gray, chain, n_cells, scale) for chain in group]
         for upside_down in (False, True):
-            if best is not None and (best[0].result.valid or best[0].glyph_score > 0.8):
+            if best is not None and best[0].result.valid:
+                break
+            if upside_down and best is not None and best[0].glyph_score > 0.8:
                 break  # the upright reading already looks like OCR-B
             if upside_down:
                 strips = [_turn(s) for s in reversed(strips)]
@@ -538,8 +560,16 @@ def _read_group(
                 _alternatives(s, m, params.runner_up_margin)
                 for s, m in zip(scores, masks, strict=True)
             ]
-            result = parse_mrz_alternatives(rows, today=today, base_confidence=glyph_score)
-            if glyph_score < params.min_glyph_score and result.valid:
+            strict_rows = [
+                _alternatives(s, m, params.unchecked_margin)
+                for s, m in zip(scores, masks, strict=True)
+            ]
+            result = parse_mrz_alternatives(
+                rows, today=today, base_confidence=glyph_score, require_unique=True
+            )
+            if result.valid and (
+                glyph_score < params.min_glyph_score or _unchecked_uncertain(strict_rows, fmt)
+            ):
                 result = _not_legible(result)
             line_geoms = [_geometry(s, c) for s, c in zip(strips, centres, strict=True)]
             read = MrzRead(
@@ -552,7 +582,7 @@ def _read_group(
                 touches_border=_touches_border(group, gray.shape, scale),
             )
             crops = [_cells_crop(s.strip, c) for s, c in zip(strips, centres, strict=True)]
-            best = (read, crops, rows)
+            best = (read, crops, rows, strict_rows)
     return best
 
 
@@ -581,15 +611,22 @@ def _turn(line: _LineStrip) -> _LineStrip:
 
 
 def _second_opinion(
-    read: MrzRead, crops: list[np.ndarray], rows: list[list[str]], today: date
+    read: MrzRead,
+    crops: list[np.ndarray],
+    rows: list[list[str]],
+    strict_rows: list[list[str]],
+    today: date,
 ) -> MrzRead:
     """Tesseract's characters as extra runner-ups; used only if that makes the read valid."""
     texts = _tesseract_lines(crops)
     if texts is None:
         return read
     merged = [_merge_alternatives(r, t) for r, t in zip(rows, texts, strict=True)]
-    second = parse_mrz_alternatives(merged, today=today, base_confidence=read.glyph_score)
-    if not second.valid:
+    second = parse_mrz_alternatives(
+        merged, today=today, base_confidence=read.glyph_score, require_unique=True
+    )
+    strict = [_merge_alternatives(r, t) for r, t in zip(strict_rows, texts, strict=True)]
+    if not second.valid or _unchecked_uncertain(strict, second.format or ""):
         return read
     return MrzRead(
         result=second,
@@ -607,6 +644,16 @@ def _cells_crop(strip: np.ndarray, centres: np.ndarray) -> np.ndarray:
     x0 = max(round(centres[0] - pitch), 0)
     x1 = min(round(centres[-1] + pitch), strip.shape[1])
     return strip[:, x0:x1]
+
+
+def _unchecked_uncertain(rows: Sequence[Sequence[str]], fmt: str) -> bool:
+    """True when a position no check digit covers has a near-tied runner-up."""
+    if fmt not in FORMAT_LINES:
+        return True
+    for line, pos in unchecked_positions(fmt):
+        if line >= len(rows) or pos >= len(rows[line]) or len(rows[line][pos]) > 1:
+            return True
+    return False
 
 
 def _not_legible(result: MrzResult) -> MrzResult:
@@ -655,7 +702,7 @@ def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None)
     groups = _group_lines(chains)
     # Largest, most glyph-like groups first; stop at the first valid read.
     groups.sort(key=lambda g: -sum(len(c.idx) for c in g) * (1.2 if len(g) == 3 else 1.0))
-    best: tuple[MrzRead, list[np.ndarray], list[list[str]]] | None = None
+    best: _Attempt | None = None
     for group in groups[:4]:
         attempt = _read_group(gray, group, scale, today, params)
         if attempt is None:
@@ -666,7 +713,7 @@ def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None)
             best = attempt
     if best is None:
         return MrzRead(result=mrz_not_found())
-    read, crops, rows = best
+    read, crops, rows, strict_rows = best
     if params.use_tesseract and read.glyph_score >= params.min_glyph_score:
-        read = _second_opinion(read, crops, rows, today)
+        read = _second_opinion(read, crops, rows, strict_rows, today)
     return read
