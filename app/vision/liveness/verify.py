@@ -15,6 +15,7 @@ from app.vision.faces.models import FaceModels
 from app.vision.liveness.actions import (
     ActionResult,
     ActionThresholds,
+    Baseline,
     Trace,
     compute_baseline,
     detect_actions,
@@ -65,7 +66,7 @@ class LivenessThresholds:
     max_gap_s: float = 3.0
     analysis_side: int = 640
     detect_side: int = 320
-    detect_every: int = 3  # HOG on every 3rd frame, landmark tracking in between
+    detect_every: int = 4  # HOG on every 4th frame, landmark tracking in between
     # faces
     min_face_fraction: float = 0.8  # share of frames that must show the face
     second_face_area_ratio: float = 0.25  # a second face this large (vs the main) counts
@@ -73,7 +74,7 @@ class LivenessThresholds:
     # identity across frames (dlib 128-d encodings: dlib's own tolerance is 0.6;
     # d3's grimaces under a 40-degree turn reach 0.55 for the same person)
     max_identity_distance: float = 0.6
-    identity_frames: int = 3  # encodings besides the baseline (~0.1 s each)
+    identity_parts: int = 2  # encode the best frame + the most frontal of parts 2..n
     track_jump_ratio: float = 0.5  # centre jump between frames, in face widths: a cut
     # three-dimensionality
     # Measured when a pose action passed or the head rotated this much anyway (a smile
@@ -294,7 +295,7 @@ def _verify(
         reasons.add(LIVENESS_FAILED)
 
     # the same face throughout
-    best = _best_frame(analysed, trace, baseline.yaw_deg, baseline.pitch_deg, baseline.ear)
+    best = _best_frame(analysed, baseline)
     rotation_from_base = np.nan_to_num(
         np.abs(trace.yaw_deg - baseline.yaw_deg) + np.abs(trace.pitch_deg - baseline.pitch_deg),
         nan=np.inf,
@@ -381,14 +382,8 @@ def _planarity(
     return (float(np.mean(valid)) if valid else math.nan), max_rotation
 
 
-def _best_frame(
-    analysed: Sequence[AnalysedFrame],
-    trace: Trace,
-    base_yaw: float,
-    base_pitch: float,
-    base_ear: float,
-) -> int | None:
-    """The frontal, sharp, eyes-open frame (position in ``analysed``)."""
+def _best_frame(analysed: Sequence[AnalysedFrame], baseline: Baseline) -> int | None:
+    """The frontal, sharp, eyes-open, neutral-mouth frame (position in ``analysed``)."""
     best, best_cost = None, math.inf
     sharp = [a.signals.sharpness for a in analysed if a.signals.has_face]
     top_sharpness = max(sharp) if sharp else 1.0
@@ -396,11 +391,13 @@ def _best_frame(
         s = a.signals
         if not s.has_face or not math.isfinite(s.yaw_deg):
             continue
-        eyes_closed_penalty = 10.0 if s.ear < 0.8 * base_ear else 0.0
+        eyes_closed = s.ear < 0.8 * baseline.ear
+        expression = s.mouth_open > 0.15 or s.mouth_width > 1.08 * baseline.mouth_width
         cost = (
-            abs(s.yaw_deg - base_yaw)
-            + abs(s.pitch_deg - base_pitch)
-            + eyes_closed_penalty
+            abs(s.yaw_deg - baseline.yaw_deg)
+            + abs(s.pitch_deg - baseline.pitch_deg)
+            + (10.0 if eyes_closed else 0.0)
+            + (10.0 if expression else 0.0)
             - 5.0 * s.sharpness / max(top_sharpness, 1e-6)
         )
         if cost < best_cost:
@@ -446,22 +443,25 @@ def _identity(
 ) -> tuple[float, int]:
     """Largest encoding distance from the baseline face to a few other frames.
 
-    Frames checked: both sides of any track cut, the best frame, and the most frontal
-    frame of each part of the sequence (``rotation`` is each frame's pose deviation).
+    Frames checked (each encoding costs ~0.1 s): both sides of any track cut, the best
+    frame, and the most frontal frame of each later part of the sequence (``rotation`` is
+    each frame's pose deviation from the baseline).
     """
     cuts = _track_cuts(analysed, th.track_jump_ratio)
     wanted: list[int] = []
     for k in (*[c for cut in cuts for c in (cut - 1, cut)], best):
         if k is not None and k != base_k and k not in wanted and analysed[k].signals.has_face:
             wanted.append(k)
-    # The most frontal frame of each part of the sequence: a splice anywhere shows up,
-    # while strongly turned faces (whose encodings drift) are avoided.
-    parts = max(1, th.identity_frames - (1 if best is not None else 0))
-    for chunk in np.array_split(np.arange(len(analysed)), parts):
+    # The most frontal frame of each later part of the sequence: a splice to another
+    # person shows up there, while strongly turned faces (whose encodings drift) are
+    # avoided. The first part holds the baseline itself.
+    parts = np.array_split(np.arange(len(analysed)), max(2, th.identity_parts))[1:]
+    for chunk in parts:
         candidates = [
-            int(k) for k in chunk if analysed[int(k)].signals.has_face and int(k) not in wanted
+            int(k)
+            for k in chunk
+            if analysed[int(k)].signals.has_face and int(k) not in wanted and int(k) != base_k
         ]
-        candidates = [k for k in candidates if k != base_k]
         if candidates:
             wanted.append(min(candidates, key=lambda k: rotation[k]))
     reference = _encode(analysed[base_k], models)
