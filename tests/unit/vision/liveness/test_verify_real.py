@@ -126,3 +126,40 @@ def test_bad_input_never_raises(models) -> None:
     assert not no_face.live and "selfie_no_face" in no_face.reasons
     wrong_type = verify_liveness(["x"] * 10, times, ("blink",), models=models)  # type: ignore[list-item]
     assert wrong_type.reasons == ("liveness_failed",)
+
+
+def _clip_frames(path: Path, start_s: float, end_s: float, n: int) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(path))
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    wanted = set(np.linspace(start_s * fps, end_s * fps, n).round().astype(int).tolist())
+    frames, index = [], 0
+    while index <= max(wanted):
+        ok, frame = capture.read()
+        if not ok:
+            break
+        if index in wanted:
+            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        index += 1
+    capture.release()
+    return frames
+
+
+def test_two_people_spliced_together_fail_identity(d3_segment, models, shared_data) -> None:
+    frames, times = d3_segment
+    other = _clip_frames(shared_data / "video" / "WDA_KatieHill_000.mp4", 3.6, 7.9, 30)
+    size = (frames[0].shape[1], frames[0].shape[0])
+    spliced = frames[:15] + [cv2.resize(f, size) for f in other[15:]]
+    result = verify_liveness(spliced, times, ("turn_right", "turn_left"), models=models)
+    assert not result.live
+    assert "liveness_failed" in result.reasons
+    assert result.signals["identity_distance"] > LivenessThresholds().max_identity_distance
+
+
+def test_two_faces_in_view_are_reported(models, shared_data) -> None:
+    image = cv2.imread(str(shared_data / "faces" / "multi" / "two_people.jpg"))
+    rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    frames = [np.roll(rgb, 2 * k, axis=1) for k in range(12)]
+    times = [k / 10 for k in range(12)]
+    result = verify_liveness(frames, times, ("turn_left", "blink"), models=models)
+    assert not result.live
+    assert "selfie_multiple_faces" in result.reasons
