@@ -216,7 +216,10 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
     models = load_face_models()
     challenge = _challenge(args.challenge)
     document = evaluate.evaluate_document(
-        _load_rgb(args.document), today=date.today(), models=models
+        _load_rgb(args.document),
+        today=date.today(),
+        models=models,
+        back=_load_rgb(args.document_back) if args.document_back else None,
     )
     frames, times = _load_media(args.selfie)
     selfie = evaluate.evaluate_selfie(

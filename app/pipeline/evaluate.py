@@ -3,6 +3,7 @@ stages and by ``idgate verify`` so that both run the same pipeline and policy.""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,9 +47,46 @@ class DocumentEvaluation:
     summary: Mapping[str, Any] = field(default_factory=dict)
 
 
-def evaluate_document(image: np.ndarray, *, today: date, models: FaceModels) -> DocumentEvaluation:
-    """Read the document (quality gate, MRZ, portrait, printed fields) into checks."""
+@dataclass(frozen=True)
+class CaptureVerdict:
+    """The quick answer shown to the user right after a document photo is taken."""
+
+    ok: bool
+    reason_codes: tuple[str, ...]
+    mrz_found: bool
+    elapsed_ms: float
+
+
+def capture_verdict(image: np.ndarray, *, today: date) -> CaptureVerdict:
+    """Judge a capture (blur, glare, cropping, resolution) without the portrait search."""
+    reading = read_document(image, today=today, find_portrait=False)
+    return CaptureVerdict(
+        ok=reading.quality.ok,
+        reason_codes=tuple(reading.quality.reason_codes),
+        mrz_found=reading.mrz.found,
+        elapsed_ms=reading.elapsed_ms,
+    )
+
+
+def evaluate_document(
+    image: np.ndarray, *, today: date, models: FaceModels, back: np.ndarray | None = None
+) -> DocumentEvaluation:
+    """Read the document (quality gate, MRZ, portrait, printed fields) into checks.
+
+    ID cards (TD1) carry the MRZ on the back: when the front has no valid MRZ and a back
+    was captured, the back's MRZ is used, and the portrait still comes from the front.
+    """
     reading = read_document(image, today=today, models=models)
+    if back is not None and not reading.mrz.valid:
+        back_reading = read_document(back, today=today, models=models, find_portrait=False)
+        if back_reading.mrz.valid or (back_reading.mrz.found and not reading.mrz.found):
+            reading = dataclasses.replace(
+                back_reading,
+                portrait=reading.portrait,
+                normalised=reading.normalised
+                if back_reading.mrz.format == "TD1"
+                else back_reading.normalised,
+            )
     quality = reading.quality
     checks: list[CheckResult] = [
         CheckResult(

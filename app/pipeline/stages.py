@@ -171,7 +171,13 @@ def _document(
             [CheckResult(kind="quality", outcome="fail", reason_codes=("document_unreadable",))],
         )
         return "no_document"
-    result = evaluate.evaluate_document(_load_image(front[-1]), today=date.today(), models=models)
+    back = live_artifacts(session, attempt.id, ("document_back",))
+    result = evaluate.evaluate_document(
+        _load_image(front[-1]),
+        today=date.today(),
+        models=models,
+        back=_load_image(back[-1]) if back else None,
+    )
     _save_checks(session, attempt, result.checks)
     if result.portrait is not None:
         session.add(

@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -21,6 +22,7 @@ from app.verifications import models as m
 from app.verifications import service
 from app.verifications.models import Verification
 from app.verifications.schemas import (
+    CaptureQuality,
     ChallengeOut,
     CreateVerificationRequest,
     SessionStatus,
@@ -176,11 +178,33 @@ async def upload_document(
     file: Annotated[UploadFile, File()],
     side: Annotated[str, Form()] = "front",
 ) -> UploadOut:
+    """Store one side of the document and answer at once whether the photo is good enough
+    (blur, glare, cropping, resolution), so that the user can retake it straight away."""
     verification = _client(session, verification_id, secret)
     data = await _read_limited(file)
-    artifact = service.upload_document(session, verification, side, data)
+    artifact, image = service.upload_document(session, verification, side, data)
     session.commit()
-    return UploadOut(artifact_ids=[artifact.id], kind=artifact.kind, status=verification.status)
+    verdict = await run_in_threadpool(_capture_verdict, image.rgb)
+    return UploadOut(
+        artifact_ids=[artifact.id],
+        kind=artifact.kind,
+        status=verification.status,
+        quality=CaptureQuality(
+            ok=verdict.ok,
+            reason_codes=list(verdict.reason_codes),
+            messages={c: message_for(c) for c in verdict.reason_codes},
+            mrz_found=verdict.mrz_found,
+        ),
+    )
+
+
+def _capture_verdict(rgb):  # type: ignore[no-untyped-def]
+    # Imported here: the web app must not pay for the vision stack until it is used.
+    from datetime import date
+
+    from app.pipeline.evaluate import capture_verdict
+
+    return capture_verdict(rgb, today=date.today())
 
 
 @capture.post("/{verification_id}/selfie", response_model=UploadOut)

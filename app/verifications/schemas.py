@@ -85,10 +85,20 @@ class ChallengeOut(BaseModel):
     prompts: dict[str, str]
 
 
+class CaptureQuality(BaseModel):
+    """The immediate verdict on a document photo: retake at once when ``ok`` is false."""
+
+    ok: bool
+    reason_codes: list[str]
+    messages: dict[str, str]
+    mrz_found: bool
+
+
 class UploadOut(BaseModel):
     artifact_ids: list[str]
     kind: str
     status: str
+    quality: CaptureQuality | None = None
 
 
 class SessionStatus(BaseModel):

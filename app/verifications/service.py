@@ -237,7 +237,7 @@ def _decode(data: bytes) -> DecodedImage:
 
 def upload_document(
     session: Session, verification: Verification, side: str, data: bytes
-) -> Artifact:
+) -> tuple[Artifact, DecodedImage]:
     """Validate and store one side of the document in the collecting attempt."""
     if side not in ("front", "back"):
         raise ApiError(422, "validation_error", "side must be front or back")
@@ -270,7 +270,7 @@ def upload_document(
         artifact_id=artifact.id,
         sha256=artifact.sha256,
     )
-    return artifact
+    return artifact, image
 
 
 def _mark_awaiting(session: Session, verification: Verification) -> None:
