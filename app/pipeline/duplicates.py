@@ -51,12 +51,18 @@ def sync_index(session: Session) -> TemplateIndex:
             _indexed.discard(key)
         missing = [k for k in live if k not in _indexed]
         for start in range(0, len(missing), 1000):
-            batch = session.scalars(
-                select(FaceTemplate).where(FaceTemplate.id.in_(missing[start : start + 1000]))
+            batch = list(
+                session.scalars(
+                    select(FaceTemplate).where(FaceTemplate.id.in_(missing[start : start + 1000]))
+                )
             )
-            for template in batch:
-                _index.add(template.id, template.account_id, open_encoding(template))
-                _indexed.add(template.id)
+            if batch:
+                _index.add_many(
+                    [t.id for t in batch],
+                    [t.account_id for t in batch],
+                    np.stack([open_encoding(t) for t in batch]),
+                )
+                _indexed.update(t.id for t in batch)
         return _index
 
 
