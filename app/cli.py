@@ -53,14 +53,17 @@ def _load_rgb(path: str):  # type: ignore[no-untyped-def]
         raise UsageError(f"{path}: {exc.reason_code}: {exc.message}") from exc
 
 
-def _load_media(paths: list[str]) -> tuple[list[Any], list[float]]:
-    """One video file, or several frame images in order (timestamps at 10 fps)."""
+def _load_media(
+    paths: list[str], start_s: float = 0.0, end_s: float | None = None
+) -> tuple[list[Any], list[float]]:
+    """One video file (optionally a segment of it), or several frame images in order
+    (timestamps at 10 fps)."""
     from app.media import read_video_frames, sniff_media_type
 
     if len(paths) == 1:
         head = _read_file(paths[0])[:16]
         if (sniff_media_type(head) or "").startswith("video/"):
-            frames, times = read_video_frames(paths[0], max_frames=36)
+            frames, times = read_video_frames(paths[0], max_frames=36, start_s=start_s, end_s=end_s)
             if not frames:
                 raise UsageError(f"{paths[0]}: no decodable frames")
             return frames, times
@@ -201,7 +204,7 @@ def cmd_liveness(args: argparse.Namespace) -> dict[str, Any]:
     challenge = _challenge(args.challenge)
     if not challenge:
         raise UsageError("--challenge is required (e.g. turn_left,blink)")
-    frames, times = _load_media(args.media)
+    frames, times = _load_media(args.media, args.start, args.end)
     result = verify_liveness(frames, times, challenge, models=load_face_models())
     return result.to_json()
 
@@ -410,6 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("liveness", "verify a liveness challenge from a video or ordered frames")
     p.add_argument("media", nargs="+")
     p.add_argument("--challenge", required=True, help="e.g. turn_left,blink")
+    p.add_argument("--start", type=float, default=0.0, help="video: segment start (s)")
+    p.add_argument("--end", type=float, default=None, help="video: segment end (s)")
     p.set_defaults(run=cmd_liveness)
 
     p = add("verify", "run the whole pipeline and policy without the database")

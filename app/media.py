@@ -107,9 +107,16 @@ def decode_video(
 
 
 def read_video_frames(
-    path: str | os.PathLike[str], *, max_frames: int, max_side: int = 640, max_seconds: float = 20.0
+    path: str | os.PathLike[str],
+    *,
+    max_frames: int,
+    max_side: int = 640,
+    max_seconds: float = 20.0,
+    start_s: float = 0.0,
+    end_s: float | None = None,
 ) -> tuple[list[np.ndarray], list[float]]:
-    """Frames of a video file, evenly subsampled to at most ``max_frames``, as RGB arrays."""
+    """Frames of a video file between ``start_s`` and ``end_s``, evenly subsampled to at
+    most ``max_frames``, as RGB arrays with timestamps relative to ``start_s``."""
     import cv2
 
     cap = cv2.VideoCapture(str(path))
@@ -117,17 +124,19 @@ def read_video_frames(
         if not cap.isOpened():
             raise ImageRejected("video_corrupt", "cannot open video")
         fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        limit = int(min(total or max_seconds * fps, max_seconds * fps))
-        step = max(1, int(np.ceil(limit / max_frames))) if limit else 1
+        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) or int(max_seconds * fps)
+        first = max(0, int(round(start_s * fps)))
+        last = total if end_s is None else min(total, int(round(end_s * fps)))
+        last = min(last, first + int(max_seconds * fps))
+        span = max(1, last - first)
+        step = max(1, int(np.ceil(span / max_frames)))
         frames: list[np.ndarray] = []
         times: list[float] = []
         index = 0
-        while len(frames) < max_frames and index < max(limit, 1) + step:
-            ok = cap.grab()
-            if not ok:
+        while len(frames) < max_frames and index < last:
+            if not cap.grab():
                 break
-            if index % step == 0:
+            if index >= first and (index - first) % step == 0:
                 ok, bgr = cap.retrieve()
                 if not ok:
                     break
@@ -138,7 +147,7 @@ def read_video_frames(
                         bgr, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
                     )
                 frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-                times.append(index / fps)
+                times.append((index - first) / fps)
             index += 1
         return frames, times
     finally:
