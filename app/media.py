@@ -125,8 +125,8 @@ def read_video_frames(
             raise ImageRejected("video_corrupt", "cannot open video")
         fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
         total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) or int(max_seconds * fps)
-        first = max(0, int(round(start_s * fps)))
-        last = total if end_s is None else min(total, int(round(end_s * fps)))
+        first = max(0, round(start_s * fps))
+        last = total if end_s is None else min(total, round(end_s * fps))
         last = min(last, first + int(max_seconds * fps))
         span = max(1, last - first)
         step = max(1, int(np.ceil(span / max_frames)))
