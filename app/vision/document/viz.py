@@ -455,7 +455,8 @@ def _name_value(line: _Line) -> str | None:
     words = [
         w.text
         for w in line.words
-        if len(re.findall(r"[^\W\d_]", w.text)) >= 1 and len(re.findall(r"\d", w.text)) <= 1
+        if len(re.findall(r"[^\W\d_]", w.text)) >= max(1, 0.7 * len(w.text.strip(",.'-")))
+        and w.conf >= 0.3
     ]
     value = " ".join(words).strip(" ,.:;'|")
     return value if len(re.sub(r"\W", "", value)) >= 2 else None
@@ -486,7 +487,13 @@ def read_printed_fields(document_rgb: np.ndarray, document_format: str | None) -
     for label, kind, anchor_x in labels:
         if kind in values:
             continue
-        for value_line in _value_lines(label, anchor_x, lines):
+        candidates = _value_lines(label, anchor_x, lines)
+        # For names, look past the nearest line only when it is OCR debris: the next one is
+        # probably another field's value (dates and numbers have their own syntax).
+        is_name = kind in ("surname", "given_names")
+        if is_name and candidates and len(re.sub(r"\W", "", candidates[0].text)) >= 3:
+            candidates = candidates[:1]
+        for value_line in candidates:
             value: Any
             if kind in ("surname", "given_names"):
                 value = _name_value(value_line)
@@ -537,9 +544,14 @@ def names_agree(printed: str, mrz: str) -> bool:
     folded_mrz = fold_name(mrz)
     if not folded_mrz:
         return True
-    # An English-trained OCR reads the Icelandic thorn (MRZ "TH") as "P".
-    targets = {folded_mrz, folded_mrz.replace("TH", "P")}
+    # An English-trained OCR drops diacritics (Ö read as O, so MRZ "OE" meets printed "O"),
+    # reads the thorn (MRZ "TH") as "P" and ß (MRZ "SS") as "B".
+    undiacritic = folded_mrz
+    for digraph, letter in (("AE", "A"), ("OE", "O"), ("UE", "U"), ("AA", "A")):
+        undiacritic = undiacritic.replace(digraph, letter)
+    targets = {folded_mrz, undiacritic, folded_mrz.replace("TH", "P")}
     candidates = {fold_name(printed), fold_name(printed, icao=False)}
+    candidates |= {c.replace("B", "SS") for c in candidates if "B" in c}
     best = len(folded_mrz)
     for target in targets:
         for candidate in candidates:

@@ -105,6 +105,9 @@ def test_find_dates_keeps_text_order() -> None:
         ("WILLIAMS-JONES", "WILLIAMS JONES", True),
         ("N/ESS", "NAESS", True),  # one OCR slip
         ("POR", "THOR", True),  # Þ read as P by an English-trained OCR
+        ("OZTURK", "OEZTUERK", True),  # Ö and Ü read without their diacritics
+        ("KE", "AAKE", True),  # Å lost entirely: one slip
+        ("WEIB", "WEISS", True),  # ß read as B
         ("PAUL", "THOMAS", False),
         ("SMITH", "JOHNSON", False),
         ("ANNA MARIA", "ANNA", False),
