@@ -38,8 +38,12 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _summary(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "median_ms": round(statistics.median(values), 1),
-            "p95_ms": round(_pct(values, 0.95), 1), "max_ms": round(max(values), 1)}
+    return {
+        "n": len(values),
+        "median_ms": round(statistics.median(values), 1),
+        "p95_ms": round(_pct(values, 0.95), 1),
+        "max_ms": round(max(values), 1),
+    }
 
 
 def main() -> int:
@@ -54,18 +58,43 @@ def main() -> int:
     env = {**os.environ, "IDGATE_DATA_DIR": data_dir}
     for var in ("IDGATE_DATABASE_URL", "IDGATE_BROKER_URL"):
         env.pop(var, None)
-    key = json.loads(subprocess.run(
-        [sys.executable, "-m", "app.cli", "apikey", "create", "bench", "--json"], env=env,
-        cwd=ROOT, capture_output=True, text=True, check=False).stdout or "{}").get("api_key")
+    key = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "apikey", "create", "bench", "--json"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        or "{}"
+    ).get("api_key")
     if not key:  # the database is created by migrate on first use
-        subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, cwd=ROOT,
-                       check=True, capture_output=True)
-        key = json.loads(subprocess.run(
-            [sys.executable, "-m", "app.cli", "apikey", "create", "bench", "--json"], env=env,
-            cwd=ROOT, capture_output=True, text=True, check=True).stdout)["api_key"]
-    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "migrate"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        key = json.loads(
+            subprocess.run(
+                [sys.executable, "-m", "app.cli", "apikey", "create", "bench", "--json"],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )["api_key"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     results: dict[str, object] = {}
     try:
@@ -104,8 +133,10 @@ def main() -> int:
             pipeline_s.append(time.perf_counter() - t)
         results["document_upload"] = _summary(upload_ms)
         results["submit_to_decision_s"] = {
-            "n": len(pipeline_s), "median_s": round(statistics.median(pipeline_s), 2),
-            "max_s": round(max(pipeline_s), 2)}
+            "n": len(pipeline_s),
+            "median_s": round(statistics.median(pipeline_s), 2),
+            "max_s": round(max(pipeline_s), 2),
+        }
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)

@@ -25,8 +25,9 @@ def independent_verify(secret: str, body: bytes, header: str, tolerance: int = 3
     fields = dict(part.split("=", 1) for part in header.split(","))
     if abs(time.time() - int(fields["t"])) > tolerance:
         return False
-    expected = hmac.new(secret.encode(), f"{fields['t']}.".encode() + body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        secret.encode(), f"{fields['t']}.".encode() + body, hashlib.sha256
+    ).hexdigest()
     return hmac.compare_digest(expected, fields["v1"])
 
 
@@ -60,12 +61,14 @@ def receiver():
 
 def _deliveries(endpoint_id: str) -> list[WebhookDelivery]:
     with session_factory()() as s:
-        return list(s.scalars(select(WebhookDelivery).where(
-            WebhookDelivery.endpoint_id == endpoint_id)))
+        return list(
+            s.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id))
+        )
 
 
-def test_events_are_signed_delivered_and_redeliverable(client: TestClient, auth, receiver,
-                                                       account_id):
+def test_events_are_signed_delivered_and_redeliverable(
+    client: TestClient, auth, receiver, account_id
+):
     created = client.post("/v1/webhook-endpoints", json={"url": receiver.url}, headers=auth)
     assert created.status_code == 201, created.text
     endpoint = created.json()
@@ -89,22 +92,28 @@ def test_events_are_signed_delivered_and_redeliverable(client: TestClient, auth,
     assert headers["Idgate-Event-Id"] == json.loads(body)["id"]
     payload = json.loads(body)
     assert payload["type"] == "account.access_changed"
-    assert payload["data"] == {"account_id": account_id, "access": "blocked",
-                               "previous_access": "allowed", "reason": "flagged_for_abuse",
-                               "verification_id": None}
+    assert payload["data"] == {
+        "account_id": account_id,
+        "access": "blocked",
+        "previous_access": "allowed",
+        "reason": "flagged_for_abuse",
+        "verification_id": None,
+    }
 
     listed = client.get(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries", headers=auth).json()
     mine = next(d for d in listed if d["id"] == access.id)
     assert mine["status"] == "delivered" and mine["attempts"] == 2
     redo = client.post(
-        f"/v1/webhook-endpoints/{endpoint['id']}/deliveries/{access.id}/redeliver", headers=auth)
+        f"/v1/webhook-endpoints/{endpoint['id']}/deliveries/{access.id}/redeliver", headers=auth
+    )
     assert redo.status_code == 200 and redo.json()["status"] == "pending"
     with session_factory()() as s:
         deliver(s, access.id, timeout_s=5)
     assert json.loads(receiver.hits[-1][1])["id"] == payload["id"]  # same event id
 
-    rotated = client.post(f"/v1/webhook-endpoints/{endpoint['id']}/rotate-secret",
-                          headers=auth).json()
+    rotated = client.post(
+        f"/v1/webhook-endpoints/{endpoint['id']}/rotate-secret", headers=auth
+    ).json()
     assert rotated["secret"] != secret
 
 
@@ -122,6 +131,7 @@ def test_signature_rules():
 def test_bad_endpoint_urls_and_events_are_refused(client: TestClient, auth):
     r = client.post("/v1/webhook-endpoints", json={"url": "ftp://x"}, headers=auth)
     assert r.status_code == 422
-    r = client.post("/v1/webhook-endpoints", json={"url": "https://x", "events": ["nope"]},
-                    headers=auth)
+    r = client.post(
+        "/v1/webhook-endpoints", json={"url": "https://x", "events": ["nope"]}, headers=auth
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
