@@ -136,7 +136,14 @@ def load_templates() -> GlyphTemplates:
 def classify(features: np.ndarray, templates: GlyphTemplates) -> np.ndarray:
     """Per-class scores (n_samples, len(MRZ_CHARSET)): best correlation with any template."""
     sims = features.astype(np.float32) @ templates.features.T
-    scores = np.full((features.shape[0], len(MRZ_CHARSET)), -1.0, np.float32)
-    for label in range(len(MRZ_CHARSET)):
+    n_classes = len(MRZ_CHARSET)
+    per_class, remainder = divmod(len(templates.labels), n_classes)
+    if remainder == 0 and np.array_equal(
+        templates.labels, np.repeat(np.arange(n_classes, dtype=templates.labels.dtype), per_class)
+    ):
+        # Templates are stored class by class in equal blocks: one reduction does it.
+        return sims.reshape(features.shape[0], n_classes, per_class).max(axis=2)
+    scores = np.full((features.shape[0], n_classes), -1.0, np.float32)
+    for label in range(n_classes):
         scores[:, label] = sims[:, templates.labels == label].max(axis=1)
     return scores

@@ -881,3 +881,54 @@ def unchecked_positions(fmt: str) -> set[tuple[int, int]]:
 def position_masks(fmt: str) -> list[str]:
     """Per line, one class letter per position: A alpha, N numeric, X alnum, C check digit."""
     return ["".join(row) for row in _MASKS[fmt]]
+
+
+def mask_character(char: str, kind: str) -> str:
+    """``char`` forced into a position class (``position_masks`` letters) the way the
+    codec does it: a digit in a letter position becomes its look-alike letter and vice
+    versa; characters without a look-alike stay as they are (and will not match)."""
+    if _fits(char, kind):
+        return char
+    table = _DIGIT_TO_LETTER if kind == _ALPHA else _LETTER_TO_DIGIT
+    return table.get(char, char)
+
+
+def check_digit_groups(fmt: str, lines: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+    """Positions (with the check digit itself) of each check-digit group of a read.
+
+    ``lines`` locates a long TD1/TD2 document number (check position ``<``, the number
+    continues in the optional data). Composite-only positions form the group
+    ``composite``.
+    """
+    layout = LAYOUTS[fmt]
+    groups: dict[str, list[tuple[int, int]]] = {}
+    number = layout.document_number.positions()
+    number_check = layout.document_number_check
+    cont = layout.long_number_continuation
+    line_of_check = lines[number_check[0]] if number_check[0] < len(lines) else ""
+    long_number = (
+        cont is not None
+        and number_check[1] < len(line_of_check)
+        and line_of_check[number_check[1]] == "<"
+        and cont.line < len(lines)
+    )
+    if long_number and cont is not None:
+        continuation = lines[cont.line][cont.start : cont.end]
+        stop = continuation.find("<")
+        stop = len(continuation) if stop < 0 else stop
+        if stop >= 2:
+            number = number + [(cont.line, cont.start + k) for k in range(stop - 1)]
+            number_check = (cont.line, cont.start + stop - 1)
+    groups["document_number"] = [*number, number_check]
+    groups["birth_date"] = [*layout.birth_date.positions(), layout.birth_date_check]
+    groups["expiry_date"] = [*layout.expiry_date.positions(), layout.expiry_date_check]
+    if layout.personal_number_check is not None:
+        groups["personal_number"] = [
+            *layout.optional[0].positions(),
+            layout.personal_number_check,
+        ]
+    if layout.composite is not None:
+        taken = {p for positions in groups.values() for p in positions}
+        spans = [p for span in layout.composite_spans for p in span.positions()]
+        groups["composite"] = [p for p in spans if p not in taken] + [layout.composite]
+    return groups

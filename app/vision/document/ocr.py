@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from types import MappingProxyType
 
 import cv2
 import numpy as np
 
+from app.vision.document.confirm import confirm_read
 from app.vision.document.glyphs import (
     FEATURE_DIM,
     MRZ_CHARSET,
@@ -62,6 +64,10 @@ class OcrParams:
     unchecked_margin: float = 0.01
     min_glyph_score: float = 0.55  # mean best correlation below this: not OCR-B / not legible
     use_tesseract: bool = True
+    # A read is valid only when a second engine (Tesseract on the same rectified lines)
+    # agrees on every position no check digit covers (see ``confirm.py``). Turning this
+    # off is for measurements only: without it, confident glyph errors in names pass.
+    require_confirmation: bool = True
 
 
 @dataclass(frozen=True)
@@ -612,13 +618,12 @@ def _turn(line: _LineStrip) -> _LineStrip:
 
 def _second_opinion(
     read: MrzRead,
-    crops: list[np.ndarray],
+    texts: list[str] | None,
     rows: list[list[str]],
     strict_rows: list[list[str]],
     today: date,
 ) -> MrzRead:
     """Tesseract's characters as extra runner-ups; used only if that makes the read valid."""
-    texts = _tesseract_lines(crops)
     if texts is None:
         return read
     merged = [_merge_alternatives(r, t) for r, t in zip(rows, texts, strict=True)]
@@ -656,9 +661,23 @@ def _unchecked_uncertain(rows: Sequence[Sequence[str]], fmt: str) -> bool:
     return False
 
 
-def _not_legible(result: MrzResult) -> MrzResult:
+def _confirmed(read: MrzRead, texts: list[str] | None) -> MrzRead:
+    """``read`` unchanged when the second engine confirms it, else demoted to not valid."""
+    fmt = read.result.format or ""
+    confirmation = confirm_read(read.result.lines, fmt, texts)
+    checks = dict(read.result.checks)
+    checks["second_engine_agrees"] = confirmation.confirmed
+    result = read.result
+    if confirmation.confirmed:
+        result = replace(result, checks=MappingProxyType(checks))
+    else:
+        result = _not_legible(result, "second_engine_agrees")
+    return replace(read, result=result)
+
+
+def _not_legible(result: MrzResult, check: str = "glyphs_legible") -> MrzResult:
     checks = dict(result.checks)
-    checks["glyphs_legible"] = False
+    checks[check] = False
     return MrzResult(
         found=result.found,
         format=result.format,
@@ -703,17 +722,34 @@ def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None)
     # Largest, most glyph-like groups first; stop at the first valid read.
     groups.sort(key=lambda g: -sum(len(c.idx) for c in g) * (1.2 if len(g) == 3 else 1.0))
     best: _Attempt | None = None
+    texts_of: dict[int, list[str] | None] = {}
+
+    def tesseract_texts(attempt: _Attempt) -> list[str] | None:
+        key = id(attempt[1])  # the line crops: shared by a demoted copy of the attempt
+        if key not in texts_of:
+            texts_of[key] = _tesseract_lines(attempt[1]) if params.use_tesseract else None
+        return texts_of[key]
+
     for group in groups[:4]:
         attempt = _read_group(gray, group, scale, today, params)
         if attempt is None:
             continue
         if attempt[0].result.valid:
-            return attempt[0]
+            if not params.require_confirmation:
+                return attempt[0]
+            checked = _confirmed(attempt[0], tesseract_texts(attempt))
+            if checked.result.valid:
+                return checked
+            attempt = (checked, attempt[1], attempt[2], attempt[3])
         if best is None or attempt[0].glyph_score > best[0].glyph_score:
             best = attempt
     if best is None:
         return MrzRead(result=mrz_not_found())
-    read, crops, rows, strict_rows = best
+    read, _, rows, strict_rows = best
     if params.use_tesseract and read.glyph_score >= params.min_glyph_score:
-        read = _second_opinion(read, crops, rows, strict_rows, today)
+        second = _second_opinion(read, tesseract_texts(best), rows, strict_rows, today)
+        if second is not read and params.require_confirmation:
+            second = _confirmed(second, tesseract_texts(best))
+        if second.result.valid:
+            read = second
     return read

@@ -1,0 +1,159 @@
+"""Second-engine confirmation: the rule that keeps confident glyph errors from being valid.
+
+The three false-valid patterns below were measured on the synthetic normal tier (seed 101)
+before the rule existed; the "other" lines are Tesseract's actual output on those images.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import cv2
+import pytest
+
+from app.vision.document import ocr
+from app.vision.document.confirm import align, confirm_read, disagreements
+from app.vision.document.mrz import check_digit_groups, mask_character, parse_mrz
+
+TODAY = date(2025, 6, 1)
+
+
+def test_align_handles_dropped_and_inserted_characters() -> None:
+    assert align("ABC<<D", "ABC<D") == ["A", "B", "C", "<", None, "D"] or align(
+        "ABC<<D", "ABC<D"
+    ) == ["A", "B", "C", None, "<", "D"]
+    assert align("AB<<C", "AB<K<C") in (
+        ["A", "B", "<", "<", "C"],
+        ["A", "B", "<", "K", "C"],
+        ["A", "B", "K", "<", "C"],
+    )
+    assert align("ABC", "") == [None, None, None]
+
+
+def test_mask_character_maps_look_alikes_into_the_position_class() -> None:
+    assert mask_character("0", "A") == "O"
+    assert mask_character("O", "N") == "0"
+    assert mask_character("S", "C") == "5"
+    assert mask_character("Q", "A") == "Q"
+    assert mask_character("X", "N") == "X"  # no look-alike: stays, and will not match
+
+
+def test_check_digit_groups_follow_a_long_td1_number() -> None:
+    lines = [
+        "I<UTOD23145890<7349<<<<<<<<<<<",
+        "7408122F1204159UTO<<<<<<<<<<<8",
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+    ]
+    groups = check_digit_groups("TD1", lines)
+    assert groups["document_number"][-1] == (0, 18)
+    assert (0, 15) in groups["document_number"]
+    assert (1, 29) in groups["composite"]
+
+
+# SEBASTIAO read SEBASTIAC: names have no check digit, the read passed every check.
+TD3_TRUTH = [
+    "P<BRASIMOES<<RUI<SEBASTIAO<<<<<<<<<<<<<<<<<<",
+    "8249369270BRA6308155M2611240<<<<<<<<<<<<<<00",
+]
+TD3_TESSERACT = ["P<BRASIMOES<<RUI<SEBASTIAQ<<<<<<<<", "8249369270BRA6308155M2611240<<<<<<<<<<<00"]
+
+
+def test_name_letter_error_is_not_confirmed() -> None:
+    glyph = [TD3_TRUTH[0].replace("SEBASTIAO", "SEBASTIAC"), TD3_TRUTH[1]]
+    assert parse_mrz(glyph, today=TODAY).valid  # the codec alone cannot see it
+    confirmation = confirm_read(glyph, "TD3", TD3_TESSERACT)
+    assert not confirmation.confirmed
+    assert (0, 25) in confirmation.unconfirmed
+
+
+def test_correct_read_is_confirmed_despite_filler_noise() -> None:
+    lines = [
+        "P<HRVBABIC<<LUKA<<<<<<<<<<<<<<<<<<<<<<<<<<<<",
+        "JY53574333HRV6610311M3409246<<<<<<<<<<<<<<00",
+    ]
+    tesseract = [
+        "P<HRVBABIC<K<LUKA<K<<<<SSSSSSSKKKK",
+        "JYS3574333HRV6610311M3409246<<<<<S<E<EEC<I0",
+    ]
+    assert parse_mrz(lines, today=TODAY).valid
+    assert confirm_read(lines, "TD3", tesseract).confirmed
+
+
+def test_filler_read_where_the_other_engine_sees_a_letter_is_not_confirmed() -> None:
+    lines = [TD3_TRUTH[0].replace("SEBASTIAO", "SEBASTIA<"), TD3_TRUTH[1]]
+    assert not confirm_read(lines, "TD3", TD3_TESSERACT).confirmed
+
+
+# MRV-A has no composite and no optional-data check digit: S7PLR0J read S7FLR0J.
+MRVA_TRUTH = [
+    "V<TURSAHIN<<ISMAIL<<<<<<<<<<<<<<<<<<<<<<<<<<",
+    "D309628836TUR8309145M2203089S7PLR0J<<<<<<<<<",
+]
+
+
+def test_visa_optional_data_error_is_not_confirmed() -> None:
+    glyph = [MRVA_TRUTH[0], MRVA_TRUTH[1].replace("S7PLR0J", "S7FLR0J")]
+    assert parse_mrz(glyph, today=TODAY).valid
+    tesseract = [MRVA_TRUTH[0], "D309628836TUR8309145M2203089S7PLR0J<<<<<<<<"]
+    confirmation = confirm_read(glyph, "MRVA", tesseract)
+    assert not confirmation.confirmed
+    assert (1, 30) in confirmation.unconfirmed
+    assert confirm_read(MRVA_TRUTH, "MRVA", tesseract).confirmed
+
+
+# TD2: two wrong characters in the document number whose weighted sum moved by a
+# multiple of 10 (so check digit and composite still pass), plus a wrong type letter.
+TD2_TRUTH = ["IRNLDJANSSEN<<JAN<<<<<<<<<<<<<<<<<<<", "P273745995DNK5306109M2303185<<<<<<<6"]
+TD2_TESSERACT = ["IRNLDJANSSENK<JANK<<K<<KKKKKEEKS", "P273745995DNK5306109M2303185<<<<<<<6"]
+
+
+def test_td2_double_error_is_caught_by_the_type_letter_and_the_number_group() -> None:
+    glyph = ["IFNLDJANSSEN<<JAN<<<<<<<<<<<<<<<<<<<", "TQ73745995DNK5306109M2303185<<<<<<<6"]
+    confirmation = confirm_read(glyph, "TD2", TD2_TESSERACT)
+    assert not confirmation.confirmed
+    assert (0, 1) in confirmation.unconfirmed
+    assert "document_number" in confirmation.overloaded_groups
+
+
+def test_two_disagreements_in_one_check_group_are_never_confirmed() -> None:
+    # Type letter right this time: only the double error in the number remains.
+    glyph = [TD2_TRUTH[0], "TQ73745995DNK5306109M2303185<<<<<<<6"]
+    confirmation = confirm_read(glyph, "TD2", TD2_TESSERACT)
+    assert confirmation.unconfirmed == ()
+    assert confirmation.overloaded_groups == ("document_number",)
+    assert not confirmation.confirmed
+    # A single disagreement is what the check digit itself is for.
+    single = [TD2_TRUTH[0], "T273745995DNK5306109M2303185<<<<<<<6"]
+    assert confirm_read(single, "TD2", TD2_TESSERACT).overloaded_groups == ()
+
+
+def test_missing_engine_or_line_count_mismatch_is_not_confirmed() -> None:
+    assert not confirm_read(TD3_TRUTH, "TD3", None).confirmed
+    assert not confirm_read(TD3_TRUTH, "TD3", TD3_TESSERACT[:1]).confirmed
+    assert not confirm_read(TD3_TRUTH, "XX", TD3_TESSERACT).confirmed
+
+
+def test_dropped_letter_is_a_disagreement_but_dropped_filler_is_not() -> None:
+    other = ["P<BRASIMOES<<RUI<SEBASTAO<<<<<<", TD3_TRUTH[1]]
+    differ = disagreements(TD3_TRUTH, "TD3", other)
+    assert differ & {(0, 23), (0, 24)}
+    assert all(TD3_TRUTH[line][pos] != "<" for line, pos in differ)
+
+
+def test_reader_demotes_a_read_the_second_engine_contradicts(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = cv2.cvtColor(
+        cv2.imread(str(shared_data / "documents" / "passport-td3.jpg")), cv2.COLOR_BGR2RGB
+    )
+    honest = ocr.read_mrz(image, today=TODAY)
+    assert honest.result.valid and honest.result.checks["second_engine_agrees"]
+    surname_start = 5
+    lines = list(honest.result.lines)
+    wrong = lines[0][:surname_start] + "Q" + lines[0][surname_start + 1 :]
+    monkeypatch.setattr(ocr, "_tesseract_lines", lambda crops: [wrong, lines[1]])
+    contradicted = ocr.read_mrz(image, today=TODAY)
+    assert not contradicted.result.valid
+    assert contradicted.result.checks["second_engine_agrees"] is False
+    assert "mrz_check_failed" in contradicted.result.reason_codes
