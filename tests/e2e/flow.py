@@ -36,6 +36,18 @@ def record_selfie(page: Any, on_prompt: Any = None) -> str:
     return str(page.inner_text("#selfie-result"))
 
 
+def still_selfie(page: Any, path: Path) -> str:
+    """Use the no-camera fallback: upload a photo of the face (liveness is then not checked)."""
+    page.get_by_role("button", name="Continue to the selfie").click()
+    page.wait_for_selector("#step-selfie:not([hidden])")
+    if page.get_attribute("#selfie-alt", "open") is None:  # still open after a retry
+        page.locator("#selfie-alt summary").click()
+    page.get_by_label("Photo of your face").set_input_files(str(path))
+    page.get_by_role("button", name="Upload this photo").click()
+    page.wait_for_selector("#send-box:not([hidden])")
+    return str(page.inner_text("#selfie-result"))
+
+
 def submit_and_wait(page: Any, timeout_s: float = 180) -> str:
     """Send for verification and wait until the status page shows a decision."""
     page.get_by_role("button", name="Send for verification").click()

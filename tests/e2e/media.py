@@ -1,29 +1,64 @@
 """Test media for the browser tests: fake-camera Y4M clips and synthetic documents.
 
 REAL: the camera clips are frames of /work/shared/data/video/d3.mp4 (LivePortrait driving
-clip, MIT), re-timed. SYNTHETIC: the documents come from benchmarks/synth/documents.py with
-a fixed seed, with the portrait replaced by the face of the person in d3.mp4.
+clip, MIT), re-ordered and re-timed, with a simulated hand-held drift (a slow sub-frame
+pan and zoom) so that no two frames of a held pose are pixel-identical. SYNTHETIC: the
+documents come from benchmarks/synth/documents.py with fixed seeds; their portraits are
+real faces (the d3.mp4 person, or a face from /work/shared/data/faces).
+
+Timing contract with app/web/static/capture.js: Chromium starts the Y4M file when the page
+calls getUserMedia; the page counts down 3 s, then captures 1 s of baseline and 2.8 s per
+action at ~7 fps. The clip holds a neutral pose long enough that the capture may start
+anywhere between ~1.5 s and ~5 s into the file (a slow or busy machine), then performs the
+two turns once. ``capture_as_page`` replays that schedule offline so that the clip can be
+checked against the current liveness verifier before the browser relies on it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 CLIP = "d3.mp4"
-# Real segments of d3.mp4 (see benchmarks/synth/liveness.py GENUINE_SEGMENTS): the person
-# turns to their left, looks up, turns right between 4.3 s and 7.5 s; turns right, looks
-# down, turns left between 6.3 s and 9.4 s.
 CHALLENGE = ("turn_left", "turn_right")
-GOOD_SEGMENT = (4.3, 7.5)
-WRONG_ORDER_SEGMENT = (6.3, 9.4)
-LEAD_IN = (0.3, 4.3)  # played at normal speed while the page counts down
-SLOW_DOWN = 1.7  # the segment is stretched to the page's ~2.8 s per prompt
-PORTRAIT_FRAME_S = 4.3  # a frontal frame
+# The page's capture schedule (capture.js: COUNTDOWN_S, BASELINE_S, ACTION_S, BURST_FPS).
+PAGE_COUNTDOWN_S = 3.0
+PAGE_CAPTURE_S = 1.0 + 2.8 * len(CHALLENGE)
+PAGE_FPS = 7.0
+# Capture starts (seconds into the file) at which the clips must keep working.
+CHECK_OFFSETS_S = (1.6, 3.0, 4.6)
+WRONG_ORDER_REASONS = ("liveness_challenge_failed",)
+
+
+@dataclass(frozen=True)
+class ClipPlan:
+    """A fake-camera clip from d3.mp4: a neutral pose held for ``hold_s`` seconds (source
+    ``neutral`` slowed down), then the source ``actions`` pieces at normal speed, then the
+    actions played backwards and forwards again until ``length_s`` (no frozen frames)."""
+
+    name: str
+    neutral: tuple[float, float]
+    actions: tuple[tuple[float, float], ...]
+    hold_s: float = 5.4
+    length_s: float = 14.0
+    mirrored: bool = False  # flipped left-right: her left turn becomes a right turn
+
+
+# Source times in d3.mp4 (yaw/pitch traces in benchmarks/NOTES-liveness.md; measured again
+# for these pieces): 3.45-4.45 s she looks straight ahead (yaw ~+3 deg, slightly down);
+# 7.9-11.6 s she turns to her left (yaw up to +32 deg at 8.8 s), then to her right (-21 deg
+# at 10.2 s). The wrong-order clip is the same clip mirrored: right first, then left.
+GOOD = ClipPlan("d3-left-right", neutral=(3.45, 4.45), actions=((7.9, 11.6),))
+WRONG_ORDER = dataclasses.replace(GOOD, name="d3-right-left", mirrored=True)
+PORTRAIT_FRAME_S = 3.9  # a frontal frame of the neutral piece
 
 
 def read_clip(path: Path) -> tuple[list[np.ndarray], float]:
@@ -42,19 +77,41 @@ def read_clip(path: Path) -> tuple[list[np.ndarray], float]:
     return frames, fps
 
 
-def retimed_frames(
-    frames: list[np.ndarray], fps: float, segment: tuple[float, float]
-) -> list[np.ndarray]:
-    """Lead-in at normal speed, then ``segment`` slowed down, at the clip's frame rate."""
-    out: list[np.ndarray] = []
-    lead = LEAD_IN[1] - LEAD_IN[0]
-    total = lead + (segment[1] - segment[0]) * SLOW_DOWN + 1.0
-    for k in range(int(total * fps)):
-        t = k / fps
-        src = LEAD_IN[0] + t if t < lead else segment[0] + (t - lead) / SLOW_DOWN
-        if src > segment[1]:  # play backwards past the end: no frozen frames
-            src = max(segment[0], 2 * segment[1] - src)
-        out.append(frames[min(int(src * fps), len(frames) - 1)])
+def source_times(plan: ClipPlan, fps: float) -> list[float]:
+    """The source time shown by each output frame of ``plan`` (output at ``fps``)."""
+    n_hold = round(plan.hold_s * fps)
+    n0, n1 = plan.neutral
+    times = [n0 + (n1 - n0) * k / max(1, n_hold - 1) for k in range(n_hold)]
+    forward: list[float] = []
+    for a0, a1 in plan.actions:  # a1 < a0: the piece is played backwards
+        step = 1.0 / fps if a1 >= a0 else -1.0 / fps
+        forward += [a0 + k * step for k in range(round(abs(a1 - a0) * fps))]
+    times += forward
+    backwards = True
+    while len(times) < plan.length_s * fps:
+        times += forward[::-1] if backwards else forward
+        backwards = not backwards
+    return times[: round(plan.length_s * fps)]
+
+
+def _hand_held(frame: np.ndarray, t: float) -> np.ndarray:
+    """A slow pan on a circle and a slow zoom-in, never showing the frame's border."""
+    h, w = frame.shape[:2]
+    zoom = 1.06 + 0.004 * t
+    dx, dy = 5.0 * math.cos(2 * math.pi * t / 4.3), 5.0 * math.sin(2 * math.pi * t / 4.3)
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), 0.0, zoom)
+    matrix[:, 2] += (dx, dy)
+    return cv2.warpAffine(frame, matrix, (w, h), flags=cv2.INTER_LINEAR)
+
+
+def render_clip(frames: list[np.ndarray], fps: float, plan: ClipPlan) -> list[np.ndarray]:
+    """BGR output frames of ``plan`` at the source frame rate."""
+    out = []
+    for k, src in enumerate(source_times(plan, fps)):
+        frame = frames[min(round(src * fps), len(frames) - 1)]
+        if plan.mirrored:
+            frame = cv2.flip(frame, 1)
+        out.append(_hand_held(frame, k / fps))
     return out
 
 
@@ -70,13 +127,65 @@ def write_y4m(frames: list[np.ndarray], fps: float, path: Path) -> None:
     tmp.replace(path)
 
 
-def camera_clip(video_dir: Path, cache: Path, segment: tuple[float, float], name: str) -> Path:
-    """The Y4M clip for ``segment`` (cached)."""
-    path = cache / f"{name}.y4m"
-    if not path.exists():
-        frames, fps = read_clip(video_dir / CLIP)
-        write_y4m(retimed_frames(frames, fps, segment), fps, path)
-    return path
+def camera_clip(
+    video_dir: Path, out_dir: Path, plan: ClipPlan
+) -> tuple[Path, list[np.ndarray], float]:
+    """Write the Y4M clip of ``plan``; returns its path, its BGR frames and frame rate."""
+    frames, fps = read_clip(video_dir / CLIP)
+    rendered = render_clip(frames, fps, plan)
+    path = out_dir / f"{plan.name}.y4m"
+    write_y4m(rendered, fps, path)
+    return path, rendered, fps
+
+
+def capture_as_page(
+    clip: list[np.ndarray], fps: float, start_s: float, *, jpeg_quality: int = 85
+) -> tuple[list[np.ndarray], list[float]]:
+    """RGB frames and timestamps the capture page would upload if its capture started
+    ``start_s`` seconds into the (looping) clip."""
+    frames, times = [], []
+    for k in range(int(PAGE_CAPTURE_S * PAGE_FPS)):
+        t = k / PAGE_FPS
+        bgr = clip[int((start_s + t) * fps) % len(clip)]
+        ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+        assert ok
+        decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        frames.append(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
+        times.append(round(t, 3))
+    return frames, times
+
+
+def liveness_at_offsets(
+    clip: list[np.ndarray], fps: float, offsets_s: Sequence[float] = CHECK_OFFSETS_S
+) -> dict[float, Any]:
+    """``verify_liveness`` on the page's capture of ``clip`` for each start offset."""
+    from app.vision.faces.models import load_face_models
+    from app.vision.liveness.verify import verify_liveness
+
+    models = load_face_models()
+    results = {}
+    for offset in offsets_s:
+        frames, times = capture_as_page(clip, fps, offset)
+        results[offset] = verify_liveness(frames, times, CHALLENGE, models=models)
+    return results
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """Whose face a synthetic document carries: a d3.mp4 frame or a file under faces/."""
+
+    key: str
+    identity: str | None = None  # folder under faces/; None: the d3.mp4 person
+    portrait_file: str | None = None
+    selfie_file: str | None = None  # another photo of the same person (still selfie)
+
+
+D3 = Person("d3")
+OBAMA = Person("obama", "obama", "obama.jpg", "obama2.jpg")
+KIT = Person("kit", "kit_harington", "john1.jpeg", "john2.jpeg")
 
 
 def _face_crop(frame_rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -100,8 +209,12 @@ def _face_crop(frame_rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(crop, (out_w, out_h), interpolation=cv2.INTER_AREA)
 
 
-def document_of_clip_person(video_dir: Path, seed: int = 11) -> np.ndarray:
-    """A synthetic, valid, unexpired TD3 passport (RGB) whose portrait is the d3.mp4 person."""
+def render_passport(
+    person: Person, video_dir: Path, seed: int
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """A synthetic, valid, unexpired TD3 passport (RGB) of ``person`` and its MRZ lines.
+
+    Different seeds give different document numbers (use distinct seeds per person)."""
     from benchmarks.synth.documents import random_spec, render_document
 
     rng = np.random.default_rng(seed)
@@ -111,25 +224,38 @@ def document_of_clip_person(video_dir: Path, seed: int = 11) -> np.ndarray:
         spec,
         format="TD3",
         document_type="P",
-        document_number="X1234567" if len(spec.document_number) > 9 else spec.document_number,
-        sex="M",
+        document_number=spec.document_number[:9],  # drawn for another format: TD3 has 9
         birth_date=date(1990, 5, 17),
         issue_date=date(today.year - 2, 3, 1),
         expiry_date=date(today.year + 8, 2, 28),
+        optional_data="",
+        **(
+            {"identity": person.identity, "portrait_file": person.portrait_file}
+            if person.identity
+            else {}
+        ),
     )
     page, truth = render_document(spec, rng)
-    frames, fps = read_clip(video_dir / CLIP)
-    frame = cv2.cvtColor(frames[int(PORTRAIT_FRAME_S * fps)], cv2.COLOR_BGR2RGB)
-    x0, y0, x1, y1 = truth.portrait_box
-    page = page.copy()
-    page[y0:y1, x0:x1] = _face_crop(frame, (x1 - x0, y1 - y0))
-    return page
+    if person.identity is None:
+        frames, fps = read_clip(video_dir / CLIP)
+        frame = cv2.cvtColor(frames[int(PORTRAIT_FRAME_S * fps)], cv2.COLOR_BGR2RGB)
+        x0, y0, x1, y1 = truth.portrait_box
+        page = page.copy()
+        page[y0:y1, x0:x1] = _face_crop(frame, (x1 - x0, y1 - y0))
+    return page, tuple(truth.mrz_lines)
 
 
-def save_jpeg(rgb: np.ndarray, path: Path, *, blur_sigma: float = 0.0) -> Path:
-    """Write an RGB image as JPEG, optionally blurred (a shaky capture)."""
+def encode_jpeg(rgb: np.ndarray, *, blur_sigma: float = 0.0) -> bytes:
+    """JPEG bytes of an RGB image, optionally blurred (a shaky capture)."""
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     if blur_sigma:
         bgr = cv2.GaussianBlur(bgr, (0, 0), blur_sigma)
-    cv2.imwrite(str(path), bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
-    return path
+    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return bytes(data)
+
+
+def decode_rgb(data: bytes) -> np.ndarray:
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)

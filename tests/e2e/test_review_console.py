@@ -13,21 +13,13 @@ from tests.e2e.conftest import REVIEWER_EMAIL, REVIEWER_PASSWORD, Server, shot
 pytestmark = pytest.mark.e2e
 
 
-def _still_selfie(page: Any, path: Path) -> None:
-    page.get_by_role("button", name="Continue to the selfie").click()
-    page.locator("#selfie-alt summary").click()
-    page.get_by_label("Photo of your face").set_input_files(str(path))
-    page.get_by_role("button", name="Upload this photo").click()
-    page.wait_for_selector("#send-box:not([hidden])")
-
-
 def escalate_case(server: Server, page: Any, account: str, doc: Path, selfie: Path) -> str:
     """Run the flow with a still selfie (liveness not checked -> human review)."""
     link = server.flag(account)
     page.goto(link["url"])
     flow.give_consent(page)
     flow.upload_document(page, doc)
-    _still_selfie(page, selfie)
+    flow.still_selfie(page, selfie)
     status = flow.submit_and_wait(page)
     assert status == "needs_review", flow.reason_codes(page)
     assert "liveness_not_checked" in flow.reason_codes(page)
@@ -35,16 +27,15 @@ def escalate_case(server: Server, page: Any, account: str, doc: Path, selfie: Pa
 
 
 def test_reviewer_approves_a_case(
-    server: Server, browser: Any, phone: Any, documents: dict[str, Path], tmp_path: Path
+    server: Server,
+    browser: Any,
+    phone: Any,
+    documents: dict[str, Path],
+    selfies: dict[str, Path],
 ) -> None:
-    import cv2
-
-    from tests.e2e import media
-
-    selfie = tmp_path / "selfie.jpg"
-    video, fps = media.read_clip(_video_path())
-    cv2.imwrite(str(selfie), video[int((media.PORTRAIT_FRAME_S + 0.5) * fps)])
-    verification_id = escalate_case(server, phone, "acct-review", documents["sharp"], selfie)
+    verification_id = escalate_case(
+        server, phone, "acct-review", documents["obama"], selfies["obama"]
+    )
     shot(phone, "09-result-needs-review")
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -73,7 +64,8 @@ def test_reviewer_approves_a_case(
     page.get_by_label("Reason (required").fill("Document and selfie show the same person.")
     page.get_by_role("button", name="Record decision").click()
     page.wait_for_selector("#decide-result:has-text('Decision recorded')")
-    shot(page, "13-console-decided")
+    page.locator("#decide-result").scroll_into_view_if_needed()
+    shot(page, "13-console-decided", full_page=False)
     context.close()
 
     access = server.api("GET", "/v1/accounts/acct-review/access")
@@ -81,9 +73,3 @@ def test_reviewer_approves_a_case(
     verification = server.api("GET", f"/v1/verifications/{verification_id}")
     assert verification["status"] == "approved"
     assert verification["decision"]["decided_by"] == "reviewer"
-
-
-def _video_path() -> Path:
-    from tests.conftest import SHARED_DATA
-
-    return SHARED_DATA / "video" / "d3.mp4"
