@@ -7,9 +7,11 @@ See docs/duplicates-at-scale.md for the plan beyond one process's memory.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import numpy as np
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,7 @@ from app.storage.blobs import get_keys
 from app.verifications.models import DocumentFingerprint, FaceTemplate
 from app.vision.faces.index import IndexHit, TemplateIndex
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _index = TemplateIndex()
 _indexed: set[str] = set()  # template ids currently in _index
@@ -56,13 +59,22 @@ def sync_index(session: Session) -> TemplateIndex:
                     select(FaceTemplate).where(FaceTemplate.id.in_(missing[start : start + 1000]))
                 )
             )
-            if batch:
+            readable = []
+            for template in batch:
+                try:
+                    readable.append((template, open_encoding(template)))
+                except (InvalidTag, ValueError):
+                    # Sealed with another key (a rotated or foreign key): one unreadable
+                    # template must not stop every duplicate search. It stays out of the
+                    # index and is reported.
+                    log.error("face template %s cannot be decrypted; skipped", template.id)
+            if readable:
                 _index.add_many(
-                    [t.id for t in batch],
-                    [t.account_id for t in batch],
-                    np.stack([open_encoding(t) for t in batch]),
+                    [t.id for t, _ in readable],
+                    [t.account_id for t, _ in readable],
+                    np.stack([e for _, e in readable]),
                 )
-                _indexed.update(t.id for t in batch)
+                _indexed.update(t.id for t, _ in readable)
         return _index
 
 

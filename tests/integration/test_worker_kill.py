@@ -26,10 +26,18 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def rabbit_stack(pg_url: str) -> Iterator[Stack]:
+def kill_db_url() -> Iterator[str]:
+    """Its own database: the other stack's rows are sealed with another data dir's keys."""
+    from tests.integration.conftest import _fresh_database
+
+    yield from _fresh_database()
+
+
+@pytest.fixture(scope="module")
+def rabbit_stack(kill_db_url: str) -> Iterator[Stack]:
     if not _port_open("127.0.0.1", 5672):
         _unavailable("RabbitMQ is not listening on 127.0.0.1:5672")
-    stack = make_stack(pg_url, AMQP_URL, "rabbit")
+    stack = make_stack(kill_db_url, AMQP_URL, "rabbit")
     try:
         stack.start_api()
         yield stack
@@ -38,7 +46,7 @@ def rabbit_stack(pg_url: str) -> Iterator[Stack]:
 
 
 def test_killed_worker_mid_task_completes_exactly_once(
-    rabbit_stack: Stack, pg_url: str, shared_data: Path
+    rabbit_stack: Stack, kill_db_url: str, shared_data: Path
 ) -> None:
     key = rabbit_stack.cli("apikey", "create", "kill-test")["api_key"]
     base = rabbit_stack.base_url
@@ -76,7 +84,7 @@ def test_killed_worker_mid_task_completes_exactly_once(
     time.sleep(2)
     rabbit_stack.kill_worker(doomed)
 
-    engine = create_engine(pg_url)
+    engine = create_engine(kill_db_url)
     with Session(engine) as db:
         attempt = db.scalar(select(Attempt).where(Attempt.verification_id == verification["id"]))
         assert attempt is not None and attempt.state == "processing"
