@@ -18,6 +18,8 @@ tries 90-degree turns when nothing is found (see ``reader.py``).
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -501,23 +503,63 @@ def _cells_for(group: list[_Chain]) -> list[int]:
     return sorted((36, 44), key=lambda n: abs(n - estimate))
 
 
+_TESSERACT_CONFIG = (
+    "--psm",
+    "7",
+    "--oem",
+    "1",
+    "-c",
+    "tessedit_char_whitelist=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<",
+)
+_TESSERACT_TIMEOUT_S = 10.0
+
+
 def _tesseract_lines(strips: Sequence[np.ndarray]) -> list[str] | None:
-    try:
-        import pytesseract
-    except ImportError:
+    """Tesseract's reading (``--psm 7``) of each rectified line, all lines at once.
+
+    One process per line, started together so that they share the cores; OpenMP is
+    limited to one thread each, since Tesseract's own threads only fight over a busy
+    machine's cores (measured 1.8 s -> 1.1 s per document under load). None when
+    Tesseract is missing or fails.
+    """
+    binary_path = shutil.which("tesseract")
+    if binary_path is None or not strips:
         return None
-    config = "--psm 7 --oem 1 -c tessedit_char_whitelist=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
-    texts = []
+    images = []
     for strip in strips:
         big = cv2.resize(strip, None, fx=1.4, fy=1.4, interpolation=cv2.INTER_CUBIC)
         _, binary = cv2.threshold(big, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         binary = cv2.copyMakeBorder(binary, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
-        try:
-            text = pytesseract.image_to_string(binary, config=config, timeout=5)
-        except (RuntimeError, pytesseract.TesseractError, OSError):
+        ok, png = cv2.imencode(".png", binary)
+        if not ok:
             return None
-        texts.append("".join(text.split()))
-    return texts
+        images.append(png.tobytes())
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in images:
+            processes.append(
+                subprocess.Popen(
+                    [binary_path, "stdin", "stdout", *_TESSERACT_CONFIG],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env={"OMP_THREAD_LIMIT": "1"},
+                )
+            )
+        texts = []
+        for process, image in zip(processes, images, strict=True):
+            out, _ = process.communicate(image, timeout=_TESSERACT_TIMEOUT_S)
+            if process.returncode != 0:
+                return None
+            texts.append("".join(out.decode("ascii", errors="ignore").split()))
+        return texts
+    except (OSError, subprocess.SubprocessError):
+        return None
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def _merge_alternatives(glyph: list[str], other: str) -> list[str]:
