@@ -28,7 +28,7 @@ from types import MappingProxyType
 import cv2
 import numpy as np
 
-from app.vision.document.confirm import confirm_read
+from app.vision.document.confirm import align, confirm_read
 from app.vision.document.glyphs import (
     FEATURE_DIM,
     MRZ_CHARSET,
@@ -41,6 +41,7 @@ from app.vision.document.glyphs import (
 from app.vision.document.mrz import (
     FORMAT_LINES,
     MrzResult,
+    mask_character,
     mrz_not_found,
     parse_mrz_alternatives,
     position_masks,
@@ -703,6 +704,44 @@ def _unchecked_uncertain(rows: Sequence[Sequence[str]], fmt: str) -> bool:
     return False
 
 
+def _adopt_agreed_runner_ups(
+    rows: list[list[str]], strict_rows: list[list[str]], texts: list[str], fmt: str
+) -> tuple[list[list[str]], list[list[str]]]:
+    """Use Tesseract's reading to narrow the glyph classifier's alternatives.
+
+    Where both engines read the same character, its runner-ups are dropped. At a
+    position no check digit covers, a glyph reading that Tesseract contradicts is
+    replaced by Tesseract's character only when the glyph classifier itself ranked that
+    character as a near-tied runner-up: both engines then back it. The read must still
+    pass every check and the confirmation afterwards.
+    """
+    if len(texts) != len(rows):
+        return rows, strict_rows
+    masks = position_masks(fmt)
+    unchecked = unchecked_positions(fmt)
+    new_rows = [list(r) for r in rows]
+    new_strict = [list(r) for r in strict_rows]
+    for line_index, (row, text) in enumerate(zip(rows, texts, strict=True)):
+        if line_index >= len(masks) or len(row) != len(masks[line_index]):
+            continue
+        first = "".join(alts[0] for alts in row)
+        for pos, seen in enumerate(align(first, text)):
+            if seen is None:
+                continue
+            kind = masks[line_index][pos]
+            wanted = mask_character(seen, kind)
+            alts = row[pos]
+            if wanted == mask_character(alts[0], kind):
+                # Both engines read the same: its near-tied runner-ups are no longer
+                # plausible alternatives (this is what resolves "ambiguous" reads).
+                new_rows[line_index][pos] = alts[0]
+                new_strict[line_index][pos] = alts[0]
+            elif (line_index, pos) in unchecked and wanted in alts[1:]:
+                new_rows[line_index][pos] = wanted + alts.replace(wanted, "")
+                new_strict[line_index][pos] = wanted
+    return new_rows, new_strict
+
+
 def _confirmed(read: MrzRead, texts: list[str] | None) -> MrzRead:
     """``read`` unchanged when the second engine confirms it, else demoted to not valid."""
     fmt = read.result.format or ""
@@ -789,7 +828,12 @@ def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None)
         return MrzRead(result=mrz_not_found())
     read, _, rows, strict_rows = best
     if params.use_tesseract and read.glyph_score >= params.min_glyph_score:
-        second = _second_opinion(read, tesseract_texts(best), rows, strict_rows, today)
+        texts = tesseract_texts(best)
+        if texts is not None and read.result.format in FORMAT_LINES:
+            rows, strict_rows = _adopt_agreed_runner_ups(
+                rows, strict_rows, texts, read.result.format or ""
+            )
+        second = _second_opinion(read, texts, rows, strict_rows, today)
         if second is not read and params.require_confirmation:
             second = _confirmed(second, tesseract_texts(best))
         if second.result.valid:

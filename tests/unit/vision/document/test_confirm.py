@@ -157,3 +157,26 @@ def test_reader_demotes_a_read_the_second_engine_contradicts(
     assert not contradicted.result.valid
     assert contradicted.result.checks["second_engine_agrees"] is False
     assert "mrz_check_failed" in contradicted.result.reason_codes
+
+
+def test_agreed_characters_lose_their_runner_ups_and_agreed_runner_ups_win() -> None:
+    rows = [list("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"), list(TD3_TRUTH[1])]
+    rows[0][20] = "MN"  # near tie; Tesseract reads M: pinned
+    rows[0][21] = "EA"  # glyph says E, runner-up A, Tesseract reads A: A wins (names)
+    rows[1][0] = "80"  # checked position, Tesseract reads 8: pinned
+    rows[1][1] = "2Z"  # checked: Tesseract's Z (a runner-up) must not override here
+    strict = [list(r) for r in rows]
+    texts = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<", "8Z49369270BRA6308155M2611240<<<<<<<<<<<<<<00"]
+    new_rows, new_strict = ocr._adopt_agreed_runner_ups(rows, strict, texts, "TD3")
+    assert new_rows[0][20] == "M" and new_strict[0][20] == "M"
+    assert new_rows[0][21] == "AE" and new_strict[0][21] == "A"
+    assert new_rows[1][0] == "8"
+    assert new_rows[1][1] == "2Z"
+
+
+def test_a_contradiction_outside_the_runner_ups_is_not_adopted() -> None:
+    rows = [list(TD3_TRUTH[0]), list(TD3_TRUTH[1])]
+    rows[0][25] = "C"  # SEBASTIAC with no runner-up: Tesseract's Q is not adopted
+    texts = [TD3_TRUTH[0][:25] + "Q" + TD3_TRUTH[0][26:], TD3_TRUTH[1]]
+    new_rows, _ = ocr._adopt_agreed_runner_ups(rows, [list(r) for r in rows], texts, "TD3")
+    assert new_rows[0][25] == "C"
