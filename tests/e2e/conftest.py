@@ -38,6 +38,7 @@ REVIEWER_PASSWORD = "e2e-reviewer-password"
 SECOND_REVIEWER_EMAIL = "second@example.com"
 PHONE = {"width": 390, "height": 844}
 MAX_SCREENSHOT_BYTES = 300_000
+CLIP_THUMBNAILS: dict[str, tuple[Any, float]] = {}  # filled by the clips fixture
 
 
 def unavailable(reason: str) -> None:
@@ -190,6 +191,7 @@ def clips(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     for key, plan, want_live in (("good", media.GOOD, True), ("wrong", media.WRONG_ORDER, False)):
         path, frames, fps = media.camera_clip(video, out_dir, plan)
         paths[key] = path
+        CLIP_THUMBNAILS[key] = (media.thumbnails(frames), fps)
         for offset, result in media.liveness_at_offsets(frames, fps).items():
             ok = result.live if want_live else result.reasons == media.WRONG_ORDER_REASONS
             if not ok:
@@ -338,6 +340,25 @@ def phone(browser: Any) -> Iterator[Any]:
     yield page
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+def clip_time_on_screen(page: Any, clip: str) -> float | None:
+    """The clip time (s) of the frame the selfie video shows now; None if unknown."""
+    import base64
+
+    if clip not in CLIP_THUMBNAILS:
+        return None
+    try:
+        url = page.locator("#selfie-video").evaluate(
+            "v => { const c = document.createElement('canvas'); c.width = v.videoWidth;"
+            " c.height = v.videoHeight; c.getContext('2d').drawImage(v, 0, 0);"
+            " return c.toDataURL('image/jpeg', 0.9); }"
+        )
+    except Exception:  # diagnostics only: never fail a test here
+        return None
+    jpeg = base64.b64decode(str(url).split(",", 1)[1])
+    thumbs, fps = CLIP_THUMBNAILS[clip]
+    return media.clip_time_of(jpeg, thumbs, fps)
 
 
 def shot(page: Any, name: str, *, full_page: bool = True) -> None:

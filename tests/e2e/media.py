@@ -259,3 +259,28 @@ def encode_jpeg(rgb: np.ndarray, *, blur_sigma: float = 0.0) -> bytes:
 def decode_rgb(data: bytes) -> np.ndarray:
     bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+# --- where in the clip did the page capture? (diagnostics) ---------------------------------
+
+THUMB_SIDE = 48
+
+
+def thumbnails(frames: Sequence[np.ndarray]) -> np.ndarray:
+    """Small grey thumbnails of BGR frames, to find a captured frame in its clip."""
+    return np.stack(
+        [
+            cv2.resize(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), (THUMB_SIDE, THUMB_SIDE)).astype(
+                np.float32
+            )
+            for f in frames
+        ]
+    )
+
+
+def clip_time_of(jpeg: bytes, thumbs: np.ndarray, fps: float) -> float:
+    """The clip time (s) of the clip frame closest to an uploaded JPEG frame."""
+    bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    gray = cv2.resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), (THUMB_SIDE, THUMB_SIDE))
+    diffs = np.abs(thumbs - gray.astype(np.float32)[None]).mean(axis=(1, 2))
+    return float(np.argmin(diffs)) / fps
