@@ -92,17 +92,21 @@ class Server:
 
 
 def _test_policy(data_dir: Path) -> Path:
-    """The shipped policy without the random review sample (2 % of approvals would go to a
+    """The shipped policy without the random review sample (a share of approvals goes to a
     human at random, which would make an expected approval flaky)."""
+    import re
+
     from app.policy.config import default_policy_text, load_policy
 
-    text = default_policy_text()
-    sampled = "sample_rate: 0.02"
-    if sampled not in text:
-        unavailable("the default policy changed: update _test_policy in tests/e2e/conftest.py")
+    text, count = re.subn(
+        r"^(\s*sample_rate:\s*)[0-9.]+", r"\g<1>0.0", default_policy_text(), flags=re.M
+    )
+    if count != 1:
+        unavailable("review.sample_rate not found in the default policy: update _test_policy")
+    policy = load_policy(text)  # fail here, not in the server, if it does not parse
+    assert policy.review_sample_rate == 0.0
     path = data_dir / "policy-e2e.yaml"
-    path.write_text(text.replace(sampled, "sample_rate: 0.0"))
-    load_policy(path.read_text())  # fail here, not in the server, if it does not parse
+    path.write_text(text)
     return path
 
 
