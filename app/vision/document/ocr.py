@@ -17,6 +17,7 @@ tries 90-degree turns when nothing is found (see ``reader.py``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import shutil
 import subprocess
@@ -67,6 +68,10 @@ class OcrParams:
     unchecked_margin: float = 0.01
     min_glyph_score: float = 0.55  # mean best correlation below this: not OCR-B / not legible
     use_tesseract: bool = True
+    # An end cell scoring below this suggests the lattice is one cell off; a one-cell
+    # shift is kept when it raises the line's mean glyph score by lattice_shift_gain.
+    lattice_end_score: float = 0.75
+    lattice_shift_gain: float = 0.01
     # A read is valid only when a second engine (Tesseract on the same rectified lines)
     # agrees on every position no check digit covers (see ``confirm.py``). Turning this
     # off is for measurements only: without it, confident glyph errors in names pass.
@@ -585,8 +590,13 @@ def _read_group(
 ) -> _Attempt | None:
     """Glyph-classifier read of one candidate MRZ: (read, line crops, rows, strict rows)."""
     best: _Attempt | None = None
-    for n_cells in _cells_for(group):
-        strips = [_rectify(gray, chain, n_cells, scale) for chain in group]
+    # First each line's own extent; if that does not read, the group's common extent with
+    # one-cell lattice shifts (chains that stopped short, stray marks at a line's start).
+    variants = [(group, False), (_common_extent(group), True)]
+    for (lines, shift), n_cells in itertools.product(variants, _cells_for(group)):
+        if shift and best is not None and best[0].result.valid:
+            break
+        strips = [_rectify(gray, chain, n_cells, scale) for chain in lines]
         for upside_down in (False, True):
             if best is not None and best[0].result.valid:
                 break
@@ -599,8 +609,12 @@ def _read_group(
             scores = [
                 _classify_cells(_cell_features(i, c)) for i, c in zip(inks, centres, strict=True)
             ]
+            for k, ink in enumerate(inks):
+                if shift:
+                    scores[k], centres[k] = _best_lattice_shift(ink, centres[k], scores[k], params)
             glyph_score = float(np.mean([s.max(axis=1).mean() for s in scores]))
-            if best is not None and glyph_score <= best[0].glyph_score:
+            worse = best is not None and glyph_score <= best[0].glyph_score
+            if worse and not shift:
                 continue
             first_char = MRZ_CHARSET[int(scores[0][0].argmax())]
             fmt = _format_for(len(group), n_cells, first_char)
@@ -620,6 +634,8 @@ def _read_group(
                 glyph_score < params.min_glyph_score or _unchecked_uncertain(strict_rows, fmt)
             ):
                 result = _not_legible(result)
+            if worse and not result.valid:
+                continue  # the fallback replaces an earlier reading only when it reads
             line_geoms = [_geometry(s, c) for s, c in zip(strips, centres, strict=True)]
             read = MrzRead(
                 result=result,
@@ -633,6 +649,44 @@ def _read_group(
             crops = [_cells_crop(s.strip, c) for s, c in zip(strips, centres, strict=True)]
             best = (read, crops, rows, strict_rows)
     return best
+
+
+def _best_lattice_shift(
+    ink: np.ndarray, centres: np.ndarray, scores: np.ndarray, params: OcrParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move the cell lattice by one whole cell when an end cell does not look like a glyph.
+
+    The lattice takes the run of cells holding the most ink, which a stray mark beside
+    the line can push one cell off: the cells then read as one stray end cell and one
+    lost glyph at the other end. A shift is kept only when it raises the line's mean
+    glyph score by ``params.lattice_shift_gain``.
+    """
+    best = scores.max(axis=1)
+    if min(float(best[0]), float(best[-1])) >= params.lattice_end_score:
+        return scores, centres
+    pitch = float(np.median(np.diff(centres)))
+    base = float(best.mean())
+    for delta in (-1.0, 1.0):
+        moved = centres + delta * pitch
+        if moved[0] < 0 or moved[-1] >= ink.shape[1]:
+            continue
+        moved_scores = _classify_cells(_cell_features(ink, moved))
+        gain = float(moved_scores.max(axis=1).mean())
+        if gain > base + params.lattice_shift_gain:
+            scores, centres, base = moved_scores, moved, gain
+    return scores, centres
+
+
+def _common_extent(group: list[_Chain]) -> list[_Chain]:
+    """The lines of an MRZ start and end together: give every chain the group's extent.
+
+    A chain can stop short of its line (a run of small filler chevrons the chaining did
+    not link, a faint first glyph); its own extent would then set a wrong pitch for the
+    whole line.
+    """
+    left = min(c.left for c in group)
+    right = max(c.right for c in group)
+    return [replace(c, left=left, right=right) for c in group]
 
 
 def _touches_border(group: list[_Chain], shape: tuple[int, ...], scale: float) -> bool:
