@@ -59,6 +59,7 @@ def test_reviewer_approves_a_case(
     assert page.locator("#doc-images img").count() >= 1
     assert "MRZ" in page.inner_text("#fields").upper() or page.locator("#fields tr").count() > 3
     assert "case viewed" in page.inner_text("#history")
+    page.wait_for_load_state("networkidle")  # the evidence images, before measuring the page
     shot(page, "12-console-case")
     page.select_option("#decision", "approve")
     page.get_by_label("Reason (required").fill("Document and selfie show the same person.")

@@ -194,9 +194,15 @@
     const body = $("fields");
     body.textContent = "";
     const names = Array.from(new Set(Object.keys(mrzFields).concat(Object.keys(printed))));
+    // The pipeline records which printed fields were compared and which differ, not the
+    // printed values themselves: show that verdict when there is no value.
+    const compared = new Set(cd.compared || []);
+    const mismatches = new Set(cd.mismatches || []);
     names.forEach((n) => {
       const p = printed[n];
-      body.appendChild(row([human(n), mrzFields[n], p && typeof p === "object" ? JSON.stringify(p) : p]));
+      let shown = p && typeof p === "object" ? JSON.stringify(p) : p;
+      if (shown === undefined && compared.has(n)) shown = mismatches.has(n) ? "✗ differs" : "✓ matches";
+      body.appendChild(row([human(n), mrzFields[n], shown]));
     });
     if (!names.length) body.appendChild(row(["No fields were read.", "", ""]));
     const summary = flatten(Object.fromEntries(Object.entries(cd).filter(([k]) => !["printed", "printed_fields", "fields"].includes(k))), "", {});
