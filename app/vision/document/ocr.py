@@ -758,6 +758,11 @@ def _unchecked_uncertain(rows: Sequence[Sequence[str]], fmt: str) -> bool:
     return False
 
 
+def _lookalike(a: str, b: str, kind: str) -> bool:
+    """Letter/digit look-alikes in an alphanumeric position (both map to one digit)."""
+    return kind == "X" and a != b and mask_character(a, "N") == mask_character(b, "N")
+
+
 def _adopt_agreed_runner_ups(
     rows: list[list[str]], strict_rows: list[list[str]], texts: list[str], fmt: str
 ) -> tuple[list[list[str]], list[list[str]]]:
@@ -787,9 +792,12 @@ def _adopt_agreed_runner_ups(
             alts = row[pos]
             if wanted == mask_character(alts[0], kind):
                 # Both engines read the same: its near-tied runner-ups are no longer
-                # plausible alternatives (this is what resolves "ambiguous" reads).
-                new_rows[line_index][pos] = alts[0]
-                new_strict[line_index][pos] = alts[0]
+                # plausible alternatives (this is what resolves "ambiguous" reads),
+                # except letter/digit look-alikes (O/0, I/1, S/5 ...), which Tesseract
+                # confuses as systematically as the glyphs do: only check digits decide.
+                kept = alts[0] + "".join(alt for alt in alts[1:] if _lookalike(alt, alts[0], kind))
+                new_rows[line_index][pos] = kept
+                new_strict[line_index][pos] = kept
             elif (line_index, pos) in unchecked and wanted in alts[1:]:
                 new_rows[line_index][pos] = wanted + alts.replace(wanted, "")
                 new_strict[line_index][pos] = wanted

@@ -47,6 +47,8 @@ class QualityThresholds:
     max_glare_mrz: share of saturated pixels allowed on the MRZ band.
     max_glare_page: share of saturated pixels allowed on the page.
     crop_tolerance: share of the page that may fall outside the frame.
+    min_mrz_glyph_score: mean OCR-B template correlation of the MRZ cells below which an
+        MRZ that did not read is called unreadable (retake) rather than misread.
     """
 
     min_char_height_px: float = 5.0
@@ -54,6 +56,7 @@ class QualityThresholds:
     max_glare_mrz: float = 0.02
     max_glare_page: float = 0.06
     crop_tolerance: float = 0.04
+    min_mrz_glyph_score: float = 0.85
 
 
 @dataclass(frozen=True)
@@ -147,9 +150,16 @@ def assess_quality(
     metrics["outside_fraction"] = location.outside_fraction
     metrics["document_found"] = 1.0 if location.found else 0.0
 
+    metrics["mrz_glyph_score"] = round(mrz.glyph_score, 4)
     nothing_found = not location.found and not mrz.lines
     too_small = bool(mrz.lines) and char_height < thresholds.min_char_height_px
-    if nothing_found or too_small:
+    # Found but neither read nor looking like OCR-B: the capture is the likelier cause.
+    illegible = (
+        bool(mrz.lines)
+        and not mrz.result.valid
+        and mrz.glyph_score < thresholds.min_mrz_glyph_score
+    )
+    if nothing_found or too_small or illegible:
         reasons.append(REASON_UNREADABLE)
     if location.found and location.cropped:
         reasons.append(REASON_CROPPED)

@@ -118,7 +118,6 @@ def read_document(
     try:
         rgb, read = _read_any_orientation(rgb, today, params)
         location = locate_document(rgb, read, crop_tolerance=thresholds.crop_tolerance)
-        quality = assess_quality(rgb, location, read, thresholds)
         if not read.result.valid and location.method == "outline":
             # Perspective bends the fixed pitch; the flattened page reads straight.
             assert location.normalised is not None
@@ -133,6 +132,7 @@ def read_document(
                     corners=read.corners,
                     touches_border=read.touches_border,
                 )
+        quality = assess_quality(rgb, location, read, thresholds)
     except (cv2.error, ValueError, FloatingPointError) as error:
         # A malformed image that slipped past the checks above: report, never raise.
         return _unreadable(started, {"error": 1.0, "error_len": float(len(str(error)))})

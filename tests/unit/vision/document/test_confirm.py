@@ -180,3 +180,19 @@ def test_a_contradiction_outside_the_runner_ups_is_not_adopted() -> None:
     texts = [TD3_TRUTH[0][:25] + "Q" + TD3_TRUTH[0][26:], TD3_TRUTH[1]]
     new_rows, _ = ocr._adopt_agreed_runner_ups(rows, [list(r) for r in rows], texts, "TD3")
     assert new_rows[0][25] == "C"
+
+
+def test_look_alike_runner_ups_survive_agreement() -> None:
+    # Canadian specimen 79_pass-can: number ZE000509 read ZEOO05O9 by both engines; three
+    # O/0 swaps change the check sum by 360. Tesseract confuses O/0 as the glyphs do, so
+    # its agreement must not remove the 0 runner-ups the codec needs to see the doubt.
+    line2 = "ZEOO05O9<9CAN8501019F2301147<<<<<<<<<<<<<<08"
+    rows = [list("P<CANMARTIN<<SARAH<<<<<<<<<<<<<<<<<<<<<<<<<<"), list(line2)]
+    for pos in (2, 3, 6):
+        rows[1][pos] = "O0"
+    rows[1][4] = "0D"  # D and 0 are look-alikes too: kept
+    rows[1][5] = "5S"
+    texts = ["P<CANMARTIN<<SARAH<<<<<<<<<<<<<<<<<<<<<<<<<<", line2]
+    new_rows, _ = ocr._adopt_agreed_runner_ups(rows, [list(r) for r in rows], texts, "TD3")
+    assert [new_rows[1][p] for p in (2, 3, 6)] == ["O0", "O0", "O0"]
+    assert new_rows[1][4] == "0D" and new_rows[1][5] == "5S"

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from app.vision.document.reader import DocumentReading, read_document
+from app.vision.document.reader import DocumentReading, QualityThresholds, read_document
 
 TODAY = date(2026, 11, 26)
 
@@ -176,3 +176,38 @@ def test_not_an_array_is_unreadable() -> None:
     reading = read_document("not an image", today=TODAY)  # type: ignore[arg-type]
     assert reading.reason_codes == ("document_unreadable", "mrz_not_found")
     assert not reading.quality.ok
+
+
+def test_canadian_specimen_number_with_invisible_o_zero_swaps_is_not_valid(
+    shared_data: Path,
+) -> None:
+    # ZE000509 read as ZEOO05O9: three O/0 swaps move the check sum by 360, so the check
+    # digit passes either way. Both engines misread the zeros; the read must stay doubtful.
+    reading = read_document(
+        _load(shared_data / "documents" / "79_pass-can.jpg"), today=TODAY, find_portrait=False
+    )
+    fields = reading.mrz.fields
+    assert not (reading.mrz.valid and fields is not None and "O" in fields.document_number)
+
+
+def test_an_mrz_that_neither_reads_nor_looks_like_ocr_b_is_a_capture_problem(
+    shared_data: Path,
+) -> None:
+    strict = QualityThresholds(min_mrz_glyph_score=0.99)  # every capture below it
+    unread = read_document(
+        _load(shared_data / "documents" / "100_pass-hrv.jpg"),
+        today=TODAY,
+        thresholds=strict,
+        find_portrait=False,
+    )
+    assert not unread.mrz.valid
+    assert "document_unreadable" in unread.reason_codes
+    assert 0.0 < unread.quality.metrics["mrz_glyph_score"] < 0.99
+    read = read_document(
+        _load(shared_data / "documents" / "passport-td3.jpg"),
+        today=TODAY,
+        thresholds=strict,
+        find_portrait=False,
+    )
+    assert read.mrz.valid  # a read MRZ is never called illegible
+    assert "document_unreadable" not in read.reason_codes
