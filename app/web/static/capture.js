@@ -187,7 +187,15 @@
       list.querySelectorAll("li[data-side='" + side + "']").forEach((li) => li.remove());
       item.dataset.side = side;
       list.appendChild(item);
-      out.textContent = "The " + side + " of your document was received. We check its quality when you send everything.";
+      const verdict = body.quality;
+      if (verdict && !verdict.ok) {
+        // The server judged the photo at once: say exactly what to fix, then let them retake.
+        out.textContent = "Please take this photo again: " +
+          verdict.reason_codes.map((c) => verdict.messages[c] || c).join(" ");
+        showError({ code: verdict.reason_codes.join(", "), message: out.textContent });
+      } else {
+        out.textContent = "The " + side + " of your document was received and looks sharp and readable.";
+      }
       announce(out.textContent);
       $("document-continue").disabled = !uploadedSides.has("front");
     } catch (err) {
