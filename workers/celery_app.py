@@ -27,6 +27,9 @@ def make_celery(settings: Settings) -> Celery:
             "processed_folder": str(folder / "processed"),
             "store_processed": False,
             "control_folder": str(folder / "control"),
+            # A verification passes through four stages; the default 1 s poll per stage
+            # would add seconds of idle waiting.
+            "polling_interval": 0.2,
         }
     elif settings.broker_url.startswith(("redis://", "rediss://")):
         transport_options = {"visibility_timeout": settings.broker_visibility_timeout_s}
