@@ -186,3 +186,20 @@ def test_idempotency_key_replays_the_first_response(client: TestClient, auth, ac
     )
     assert created.status_code == replay.status_code == 201
     assert created.json()["id"] == replay.json()["id"]
+
+
+def test_unflag_restores_access_and_cancels_the_open_verification(
+    client: TestClient, auth, account_id, flagged
+):
+    vid = flagged["verification"]["id"]
+    r = client.post(f"/v1/accounts/{account_id}/unflag", headers=auth)
+    assert r.status_code == 200
+    assert r.json() == {
+        "account_id": account_id,
+        "access": "allowed",
+        "reason": "unflagged_by_platform",
+        "verification_id": None,
+    }
+    read = client.get(f"/v1/verifications/{vid}", headers=auth).json()
+    assert read["status"] == "canceled" and read["account_id"] == account_id
+    assert client.post("/v1/accounts/nobody-here/unflag", headers=auth).status_code == 404
