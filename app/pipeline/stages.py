@@ -12,13 +12,13 @@ The decision itself is taken exactly once by a conditional update on the attempt
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import random
 import time
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -45,7 +45,7 @@ from app.verifications.models import (
     LivenessChallenge,
     Verification,
 )
-from app.verifications.service import enqueue_stage, live_artifacts
+from app.verifications.service import enqueue_stage, live_artifacts, store_artifact
 from app.vision.faces import FaceAnalysis, FaceModels, FaceSample, load_face_models
 
 log = logging.getLogger(__name__)
@@ -180,15 +180,7 @@ def _document(
     )
     _save_checks(session, attempt, result.checks)
     if result.portrait is not None:
-        session.add(
-            _derived_artifact(
-                verification,
-                attempt,
-                "portrait",
-                encode_jpeg(result.portrait),
-                result.portrait.shape,
-            )
-        )
+        _derived_artifact(session, verification, attempt, "portrait", result.portrait)
     facts = result.facts
     if facts is not None and result.reading.mrz.fields is not None:
         fields = result.reading.mrz.fields
@@ -258,31 +250,29 @@ def _selfie(
         )
         template.encrypted_encoding = seal_encoding(template.id, sample.encoding)
         session.add(template)
-        data = encode_jpeg(result.selfie)
-        session.add(
-            _derived_artifact(verification, attempt, "selfie_best", data, result.selfie.shape)
-        )
+        _derived_artifact(session, verification, attempt, "selfie_best", result.selfie)
     _save_checks(session, attempt, checks)
     return "selfie_checked"
 
 
 def _derived_artifact(
-    verification: Verification, attempt: Attempt, kind: str, data: bytes, shape: tuple[int, ...]
+    session: Session,
+    verification: Verification,
+    attempt: Attempt,
+    kind: str,
+    image: np.ndarray,
 ) -> Artifact:
-    artifact = Artifact(
-        id=new_id("art"),
-        verification_id=verification.id,
-        attempt_id=attempt.id,
-        kind=kind,
-        media_type="image/jpeg",
-        sha256=hashlib.sha256(data).hexdigest(),
-        size_bytes=len(data),
-        width=shape[1],
-        height=shape[0],
+    """Store an image the pipeline derived (portrait crop, chosen selfie frame) as JPEG."""
+    return store_artifact(
+        session,
+        verification,
+        attempt,
+        kind,
+        encode_jpeg(image),
+        "image/jpeg",
+        width=image.shape[1],
+        height=image.shape[0],
     )
-    artifact.storage_key = f"{verification.id}/{attempt.id}/{artifact.id}"
-    get_blob_store().put(artifact.storage_key, data)
-    return artifact
 
 
 def _selfie_analysis(session: Session, attempt: Attempt, selfie_check: CheckRecord) -> FaceAnalysis:

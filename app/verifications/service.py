@@ -176,7 +176,7 @@ def collecting_attempt(session: Session, verification: Verification) -> Attempt:
     return attempt
 
 
-def _store(
+def store_artifact(
     session: Session,
     verification: Verification,
     attempt: Attempt,
@@ -189,6 +189,10 @@ def _store(
     frame_index: int | None = None,
     captured_at_s: float | None = None,
 ) -> Artifact:
+    """Encrypt ``data`` into blob storage and add its metadata row to the session.
+
+    The blob is deleted again if the transaction rolls back, so nothing outlives it.
+    """
     artifact = Artifact(
         id=new_id("art"),
         verification_id=verification.id,
@@ -205,7 +209,6 @@ def _store(
     artifact.storage_key = f"{verification.id}/{attempt.id}/{artifact.id}"
     store = get_blob_store()
     store.put(artifact.storage_key, data)
-    # If the transaction fails, the blob must not outlive it.
     on_rollback(session, lambda k=artifact.storage_key: store.delete(k))
     session.add(artifact)
     return artifact
@@ -249,7 +252,7 @@ def upload_document(
     attempt = collecting_attempt(session, verification)
     kind = f"document_{side}"
     _retire(session, attempt, (kind,))
-    artifact = _store(
+    artifact = store_artifact(
         session,
         verification,
         attempt,
@@ -389,7 +392,7 @@ def upload_selfie(
     for i, (data, media_type, w, h) in enumerate(decoded):
         t = timestamps_s[i] if timestamps_s and challenge is not None else None
         stored.append(
-            _store(
+            store_artifact(
                 session,
                 verification,
                 attempt,
