@@ -15,7 +15,8 @@ from app.core.idempotency import run_idempotent
 from app.verifications import models as m
 from app.verifications import service
 from app.verifications.models import Verification
-from app.verifications.schemas import AccessOut, FlagRequest, FlagResponse, VerificationLink
+from app.verifications.schemas import AccessOut, FlagRequest, FlagResponse
+from app.verifications.views import verification_link
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
@@ -65,14 +66,7 @@ def flag_account(
         session.flush()
         return FlagResponse(
             account=_access_out(account),
-            verification=VerificationLink(
-                id=verification.id,
-                status=verification.status,
-                url=service.capture_url(verification, secret),
-                client_secret=secret,
-                short_code=verification.short_code,
-                expires_at=verification.expires_at,
-            ),
+            verification=verification_link(verification, secret),
         )
 
     return run_idempotent(

@@ -31,7 +31,7 @@ from app.verifications.schemas import (
     VerificationList,
     VerificationOut,
 )
-from app.verifications.views import verification_out
+from app.verifications.views import verification_link, verification_out
 
 platform = APIRouter(prefix="/v1/verifications", tags=["verifications"])
 capture = APIRouter(prefix="/v1/sessions", tags=["capture session"])
@@ -70,14 +70,7 @@ def create_verification(
         account = get_or_create_account(session, body.account_id)
         verification, secret = service.create_verification(session, account, principal.actor)
         session.flush()
-        return VerificationLink(
-            id=verification.id,
-            status=verification.status,
-            url=service.capture_url(verification, secret),
-            client_secret=secret,
-            short_code=verification.short_code,
-            expires_at=verification.expires_at,
-        )
+        return verification_link(verification, secret)
 
     return run_idempotent(
         session, principal.key_id, idempotency_key, ["create", body.model_dump()], 201, _create

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.core.reasons import message_for
 from app.verifications.models import CheckRecord, DecisionRecord, Verification
-from app.verifications.schemas import CheckOut, DecisionOut, VerificationOut
+from app.verifications.schemas import CheckOut, DecisionOut, VerificationLink, VerificationOut
+from app.verifications.service import capture_url
 
 
 def latest_decision(session: Session, verification_id: str) -> DecisionRecord | None:
@@ -76,4 +77,16 @@ def verification_out(
         )
         if decision
         else None,
+    )
+
+
+def verification_link(verification: Verification, client_secret: str) -> VerificationLink:
+    """The body that hands a verification's link (with its client secret) to the platform."""
+    return VerificationLink(
+        id=verification.id,
+        status=verification.status,
+        url=capture_url(verification, client_secret),
+        client_secret=client_secret,
+        short_code=verification.short_code,
+        expires_at=verification.expires_at,
     )
