@@ -6,21 +6,31 @@ Data (printed in the output next to every figure):
   the 7 real videos in shared/data/video (same-session pairs, reported separately because
   they are easier than pairs taken on different days).
 - ID-vs-selfie, SYNTHETIC portraits of REAL faces:
-  (a) "printed": a passport-style crop of each real photo, downscaled to a portrait width
-      of 40-120 px and degraded like a printed, photographed portrait (colour cast, halftone
-      screen, blur, noise, JPEG), compared with the OTHER real photos (never its own source);
+  (a) "printed": a passport-style crop of each real photo AND of each real video frame,
+      downscaled to a portrait width of 40-200 px and degraded like a printed, photographed
+      portrait (colour cast, halftone screen, blur, noise, JPEG), compared with every other
+      real photo and frame (never its own source). Genuine pairs of a photo portrait with
+      the person's other photos form the calibration pool; genuine pairs of a frame
+      portrait with other frames of its clip are same-session and reported apart;
+      impostor pairs count everywhere, including the d0/d9 look-alike pair (two different
+      men, the closest real impostor pair) tested as ID portrait vs selfie;
   (b) "synthdoc": portraits cut from fully synthetic photographed ID documents made by
       benchmarks/synth/documents.py (the document reader's crop is simulated from the
       generator's ground truth), compared with the other real photos of that person.
   Impostor selfies also include the video people. Everything is seeded.
+  Selfie-vs-selfie never auto-approves in the product (a hit within the duplicate radius
+  goes to review), so those sets are reported at the duplicate radius; the face bands
+  (match / review / mismatch) apply to ID-vs-selfie only.
 
-Run:  uv run python -m benchmarks.bench_faces [--synth-docs 24] [--jitter]
+Run:  uv run python -m benchmarks.bench_faces [--synth-docs 24] [--jitter] [--dump pairs.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
+import json
 import os
 import statistics
 import time
@@ -35,6 +45,7 @@ from app.policy import load_policy
 from app.vision.faces import (
     FaceModels,
     FaceQualityThresholds,
+    MatchBands,
     analyse_face,
     compare_faces,
     face_distance,
@@ -43,8 +54,9 @@ from app.vision.faces import (
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 IDENTITIES = ("alex_lacamoire", "biden", "kit_harington", "obama", "rose_leslie")
-PORTRAIT_WIDTHS = (40, 60, 80, 100, 120)
-THRESHOLDS = (0.35, 0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70)
+PORTRAIT_WIDTHS = (40, 60, 80, 100, 120, 160, 200)
+THRESHOLDS = (0.35, 0.37, 0.39, 0.41, 0.43, 0.45, 0.47, 0.50, 0.55, 0.60, 0.65, 0.70)
+LOOKALIKES = frozenset({"video:d0", "video:d9"})  # two different men, dlib's closest pair
 SEED = 20261126
 
 
@@ -160,33 +172,74 @@ def print_and_photograph(crop: np.ndarray, width: int, rng: np.random.Generator)
     return decoded
 
 
+PairKind = str  # "genuine" | "same_session" | "impostor"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One ID-portrait-vs-selfie comparison."""
+
+    width: int  # printed portrait width in px (0: synthetic document)
+    source: str  # "identity/name" of the photo or frame the portrait was made from
+    selfie: str  # "identity/name" of the selfie it is compared with
+    kind: PairKind
+    distance: float
+    face_px: int  # portrait face width measured by analyse_face (input px)
+    sharpness: float  # portrait face_sharpness
+
+
 @dataclass
 class PortraitSet:
     label: str
-    genuine: list[float]
-    impostor: list[float]
+    pairs: list[Pair]
     not_found: int
     total: int
     face_widths: list[int]
     quality_low: int = 0
 
+    def distances(self, kind: PairKind) -> list[float]:
+        return [p.distance for p in self.pairs if p.kind == kind]
+
+    @property
+    def genuine(self) -> list[float]:
+        return self.distances("genuine")
+
+    @property
+    def impostor(self) -> list[float]:
+        return self.distances("impostor")
+
+
+def pair_kind(source: Selfie, selfie: Selfie) -> PairKind:
+    """Genuine pairs between frames of one clip are same-session (easier than real life)."""
+    if source.identity != selfie.identity:
+        return "impostor"
+    return "same_session" if source.identity.startswith("video:") else "genuine"
+
 
 def printed_portrait_sets(
-    photos: Sequence[Selfie],
-    impostor_pool: Sequence[Selfie],
+    sources: Sequence[Selfie],
+    selfies: Sequence[Selfie],
     models: FaceModels,
     widths: Iterable[int],
     *,
+    label: str = "printed",
     jitters: int = 0,
     repeats: int = 2,
 ) -> list[PortraitSet]:
+    """Printed portraits of each source at each width, compared with every other selfie."""
     sets = []
     thresholds = FaceQualityThresholds()
     for width in widths:
-        out = PortraitSet(f"printed {width:>3}px", [], [], 0, 0, [])
+        out = PortraitSet(f"{label} {width:>3}px", [], 0, 0, [])
         for rep in range(repeats):
-            for index, source in enumerate(photos):
-                rng = np.random.default_rng([SEED, width, rep, index])
+            for index, source in enumerate(sources):
+                # photos keep the seeds of the earlier runs; frames get their own stream
+                key = (
+                    [SEED, width, rep, index]
+                    if label == "printed"
+                    else [SEED, width, rep, 1000 + index]
+                )
+                rng = np.random.default_rng(key)
                 portrait_img = print_and_photograph(
                     passport_crop(source.image, source.box), width, rng
                 )
@@ -201,13 +254,23 @@ def printed_portrait_sets(
                 if result.sample is None:
                     out.not_found += 1
                     continue
-                out.face_widths.append(result.sample.width_px)
+                sample = result.sample
+                out.face_widths.append(sample.width_px)
                 out.quality_low += "face_quality_low" in result.reason_codes
-                for selfie in list(photos) + list(impostor_pool):
+                for selfie in selfies:
                     if selfie is source:
                         continue
-                    d = face_distance(result.sample.encoding, selfie.encoding)
-                    (out.genuine if selfie.identity == source.identity else out.impostor).append(d)
+                    out.pairs.append(
+                        Pair(
+                            width,
+                            f"{source.identity}/{source.name}",
+                            f"{selfie.identity}/{selfie.name}",
+                            pair_kind(source, selfie),
+                            face_distance(sample.encoding, selfie.encoding),
+                            sample.width_px,
+                            sample.sharpness,
+                        )
+                    )
         sets.append(out)
     return sets
 
@@ -220,7 +283,7 @@ def synthdoc_set(
     except ImportError as exc:  # the generator is another helper's module
         print(f"  [synthdoc] generator not importable: {exc}")
         return None
-    out = PortraitSet("synthdoc", [], [], 0, 0, [])
+    out = PortraitSet("synthdoc", [], 0, 0, [])
     for index in range(count):
         doc = generate_document(SEED % 1000, "normal", index)
         homography = np.array(doc.photo["homography"], dtype=np.float64)
@@ -244,8 +307,17 @@ def synthdoc_set(
         for selfie in list(photos) + list(impostor_pool):
             if selfie.identity == source_identity and selfie.name == source_file:
                 continue  # never compare a portrait with its own source photo
-            d = face_distance(result.sample.encoding, selfie.encoding)
-            (out.genuine if selfie.identity == source_identity else out.impostor).append(d)
+            out.pairs.append(
+                Pair(
+                    0,
+                    f"{doc.name}:{doc.truth.portrait_source}",
+                    f"{selfie.identity}/{selfie.name}",
+                    "genuine" if selfie.identity == source_identity else "impostor",
+                    face_distance(result.sample.encoding, selfie.encoding),
+                    result.sample.width_px,
+                    result.sample.sharpness,
+                )
+            )
     return out
 
 
@@ -265,32 +337,84 @@ def roc_table(genuine: Sequence[float], impostor: Sequence[float]) -> list[str]:
     for t in THRESHOLDS:
         frr = float((g > t).mean()) if g.size else float("nan")
         far = float((i <= t).mean()) if i.size else float("nan")
-        rows.append(f"    t={t:.2f}  FRR={frr * 100:6.2f}%  FAR={far * 100:6.2f}%")
+        rows.append(
+            f"    t={t:.2f}  FRR={frr * 100:6.2f}%  FAR={far * 100:6.2f}% "
+            f"({int((i <= t).sum())}/{i.size} impostors)"
+        )
     return rows
 
 
-def operating_point(label: str, genuine: Sequence[float], impostor: Sequence[float]) -> None:
-    bands = load_policy().face_bands
+def id_operating_point(
+    bands: MatchBands, genuine: Sequence[float], impostor: Sequence[float]
+) -> tuple[int, int]:
+    """Print the ID-vs-selfie bands' outcome; return (impostors auto-matched, impostors)."""
     g, i = np.asarray(genuine), np.asarray(impostor)
-    approve = float((g <= bands.match_max_distance).mean()) if g.size else float("nan")
-    review = float(((g > bands.match_max_distance) & (g < bands.mismatch_min_distance)).mean())
-    mismatch = float((g >= bands.mismatch_min_distance).mean()) if g.size else float("nan")
+    if g.size:
+        approve = float((g <= bands.match_max_distance).mean())
+        mismatch = float((g >= bands.mismatch_min_distance).mean())
+        print(
+            f"  at policy ID-vs-selfie bands {bands.match_max_distance}/"
+            f"{bands.mismatch_min_distance}: genuine auto-match {approve * 100:.1f}% | "
+            f"grey band (-> review) {(1 - approve - mismatch) * 100:.1f}% | "
+            f"mismatch band (-> review, never declined) {mismatch * 100:.1f}%"
+        )
     far = int((i <= bands.match_max_distance).sum())
-    far_review = int(((i > bands.match_max_distance) & (i < bands.mismatch_min_distance)).sum())
-    print(
-        f"  {label}: genuine auto-match {approve * 100:.1f}% | grey band {review * 100:.1f}% | "
-        f"mismatch band (-> review) {mismatch * 100:.1f}% | impostors auto-matched {far}/{i.size}"
-        f" | impostors in grey band {far_review}/{i.size}"
-    )
+    grey = int(((i > bands.match_max_distance) & (i < bands.mismatch_min_distance)).sum())
+    if i.size:
+        print(
+            f"  impostors auto-matched {far}/{i.size} | in the grey band (review) {grey}/{i.size}"
+            f" | closest impostor {i.min():.3f} (margin {i.min() - bands.match_max_distance:+.3f})"
+        )
+    return far, int(i.size)
 
 
-def report(label: str, genuine: Sequence[float], impostor: Sequence[float]) -> None:
+def report_selfie_pairs(label: str, genuine: Sequence[float], impostor: Sequence[float]) -> None:
+    """Selfie-vs-selfie: never auto-approves in the product; its band is the duplicate radius."""
+    radius = load_policy().duplicate_max_distance
+    g, i = np.asarray(genuine), np.asarray(impostor)
     print(f"\n== {label}")
     print(f"  genuine  {describe(genuine)}")
     print(f"  impostor {describe(impostor)}")
     print("  ROC (accept when distance <= t):")
     print("\n".join(roc_table(genuine, impostor)))
-    operating_point("at policy bands", genuine, impostor)
+    print(
+        f"  at the band that applies (duplicate radius {radius}; a hit goes to review, "
+        f"selfie-vs-selfie never auto-approves): genuine found {(g <= radius).mean() * 100:.1f}%"
+        f" | impostors inside the radius {int((i <= radius).sum())}/{i.size}"
+    )
+
+
+def report_id(
+    label: str,
+    genuine: Sequence[float],
+    impostor: Sequence[float],
+    *,
+    same_session: Sequence[float] = (),
+    lookalike: Sequence[float] = (),
+) -> tuple[int, int]:
+    bands = load_policy().face_bands
+    print(f"\n== {label}")
+    print(f"  genuine  {describe(genuine)}  (different photos: the calibration pool)")
+    if same_session:
+        print(
+            "  same-session genuine (frame vs frames of its clip, NOT pooled) "
+            + describe(same_session)
+        )
+    print(f"  impostor {describe(impostor)}")
+    if lookalike:
+        print(f"  of which the d0/d9 look-alike pair {describe(lookalike)}")
+    print("  ROC (accept when distance <= t):")
+    print("\n".join(roc_table(genuine, impostor)))
+    result = id_operating_point(bands, genuine, impostor)
+    if same_session:
+        ss = np.asarray(same_session)
+        auto = float((ss <= bands.match_max_distance).mean())
+        mismatch = float((ss >= bands.mismatch_min_distance).mean())
+        print(
+            f"  same-session genuine auto-matched {auto * 100:.1f}%, "
+            f"mismatch band {mismatch * 100:.1f}%"
+        )
+    return result
 
 
 def time_stage(
@@ -327,6 +451,7 @@ def time_stage(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="face matching benchmark")
     parser.add_argument("--synth-docs", type=int, default=24)
+    parser.add_argument("--dump", help="write every ID-vs-selfie pair to this JSON file")
     parser.add_argument("--jitter", action="store_true", help="also measure jitters=5 portraits")
     args = parser.parse_args(argv)
 
@@ -335,47 +460,97 @@ def main(argv: Sequence[str] | None = None) -> int:
     photos, frames = load_selfies(models)
     print(f"loaded {len(photos)} REAL photos, {len(frames)} REAL video frames "
           f"({time.perf_counter() - t0:.1f}s)")  # fmt: skip
-    print(f"policy bands: {load_policy().face_bands}")
+    policy = load_policy()
+    print(f"policy {policy.version}: ID-vs-selfie bands {policy.face_bands}, "
+          f"duplicate radius {policy.duplicate_max_distance}")  # fmt: skip
 
     g, i = pair_distances(photos)
-    report("selfie-vs-selfie, REAL photos (different photos of 5 people)", g, i)
+    report_selfie_pairs("selfie-vs-selfie, REAL photos (different photos of 5 people)", g, i)
     g_v, i_v = pair_distances(frames)
-    report("selfie-vs-selfie, REAL video frames (same-session genuine pairs, 7 people)", g_v, i_v)
-    _, i_cross = pair_distances(list(photos) + list(frames))
-    print(f"\n  all REAL impostor pairs (photos + frames): {describe(i_cross)}")
-
-    sets = printed_portrait_sets(photos, frames, models, PORTRAIT_WIDTHS)
-    for s in sets:
-        report(
-            f"ID-vs-selfie, SYNTHETIC printed portrait ({s.label} wide) vs REAL photos; "
-            f"portrait not found {s.not_found}/{s.total}, face_quality_low {s.quality_low}, "
-            f"face width median {statistics.median(s.face_widths) if s.face_widths else 0} px",
-            s.genuine,
-            s.impostor,
-        )
-    big = [s for s in sets if int(s.label.split()[1].rstrip("px")) >= 80]
-    report(
-        "ID-vs-selfie, SYNTHETIC printed portraits >= 80 px (pooled)",
-        [d for s in big for d in s.genuine],
-        [d for s in big for d in s.impostor],
+    report_selfie_pairs(
+        "selfie-vs-selfie, REAL video frames (same-session genuine pairs, 7 people)", g_v, i_v
     )
-    if args.jitter:
-        jit = printed_portrait_sets(photos, frames, models, (40, 60, 80), jitters=5, repeats=1)
-        for s in jit:
-            report(f"jitters=5 {s.label}", s.genuine, s.impostor)
+    _, i_cross = pair_distances(list(photos) + list(frames))
+    print(f"\n  all REAL selfie-vs-selfie impostor pairs (photos + frames): {describe(i_cross)}")
 
+    selfies = list(photos) + list(frames)
+    t0 = time.perf_counter()
+    sets = printed_portrait_sets(photos, selfies, models, PORTRAIT_WIDTHS)
+    frame_sets = printed_portrait_sets(
+        frames, selfies, models, PORTRAIT_WIDTHS, label="printed-frame"
+    )
+    print(f"\nprinted portraits made and compared ({time.perf_counter() - t0:.0f}s)")
+    totals = {"auto-matched": 0, "impostors": 0}
+
+    def tally(result: tuple[int, int]) -> None:
+        totals["auto-matched"] += result[0]
+        totals["impostors"] += result[1]
+
+    for s, f in zip(sets, frame_sets, strict=True):
+        pairs = s.pairs + f.pairs
+        widths = s.face_widths + f.face_widths
+        tally(
+            report_id(
+                f"ID-vs-selfie, SYNTHETIC printed portrait ({s.label.split()[1]} wide) of REAL "
+                f"photos and REAL video frames vs REAL photos and frames; portrait not found "
+                f"{s.not_found + f.not_found}/{s.total + f.total}, face_quality_low "
+                f"{s.quality_low + f.quality_low}, face width median "
+                f"{statistics.median(widths) if widths else 0} px",
+                s.genuine,
+                [p.distance for p in pairs if p.kind == "impostor"],
+                same_session=f.distances("same_session"),
+                lookalike=lookalike_distances(pairs),
+            )
+        )
+    for low, high in ((80, 120), (80, 200)):
+        chosen = [p for st in sets + frame_sets for p in st.pairs if low <= p.width <= high]
+        report_id(
+            f"ID-vs-selfie, SYNTHETIC printed portraits {low}-{high} px (pooled)",
+            [p.distance for p in chosen if p.kind == "genuine"],
+            [p.distance for p in chosen if p.kind == "impostor"],
+            same_session=[p.distance for p in chosen if p.kind == "same_session"],
+            lookalike=lookalike_distances(chosen),
+        )
+    if args.jitter:
+        jit = printed_portrait_sets(photos, selfies, models, (40, 60, 80), jitters=5, repeats=1)
+        for s in jit:
+            report_id(f"jitters=5 {s.label}", s.genuine, s.impostor)
+
+    doc_set = None
     if args.synth_docs > 0:
         t0 = time.perf_counter()
         doc_set = synthdoc_set(photos, frames, models, args.synth_docs)
         if doc_set is not None:
-            report(
-                f"ID-vs-selfie, SYNTHETIC documents (benchmarks/synth) vs REAL photos; "
-                f"portrait not found {doc_set.not_found}/{doc_set.total}; face width median "
-                f"{statistics.median(doc_set.face_widths) if doc_set.face_widths else 0} px "
-                f"({time.perf_counter() - t0:.0f}s)",
-                doc_set.genuine,
-                doc_set.impostor,
+            tally(
+                report_id(
+                    f"ID-vs-selfie, SYNTHETIC documents (benchmarks/synth) vs REAL photos; "
+                    f"portrait not found {doc_set.not_found}/{doc_set.total}; face width "
+                    f"median {statistics.median(doc_set.face_widths) if doc_set.face_widths else 0}"
+                    f" px ({time.perf_counter() - t0:.0f}s)",
+                    doc_set.genuine,
+                    doc_set.impostor,
+                )
             )
+            worst = max((p for p in doc_set.pairs if p.kind == "genuine"), key=lambda p: p.distance)
+            print(
+                f"  farthest genuine pair: {worst.source} vs {worst.selfie} at "
+                f"{worst.distance:.3f} (portrait face {worst.face_px} px, sharpness "
+                f"{worst.sharpness:.3f})"
+            )
+    print(
+        f"\nID-vs-selfie impostors auto-matched over every set: {totals['auto-matched']}"
+        f"/{totals['impostors']}"
+    )
+
+    if args.dump:
+        everything = [("printed", p) for st in sets for p in st.pairs]
+        everything += [("printed-frame", p) for st in frame_sets for p in st.pairs]
+        if doc_set is not None:
+            everything += [("synthdoc", p) for p in doc_set.pairs]
+        Path(args.dump).write_text(
+            json.dumps([{"set": name, **dataclasses.asdict(p)} for name, p in everything])
+        )
+        print(f"\n{len(everything)} ID-vs-selfie pairs written to {args.dump}")
 
     times = time_stage(photos, frames, models)
     print(
@@ -387,6 +562,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ms = np.asarray(values) * 1000
         print(f"  {part:12s} median {np.median(ms):4.0f} ms  p95 {np.percentile(ms, 95):4.0f} ms")
     return 0
+
+
+def lookalike_distances(pairs: Iterable[Pair]) -> list[float]:
+    """Impostor pairs between the d0 and d9 clips (portrait of one, selfie of the other)."""
+    return [
+        p.distance for p in pairs if {p.source.split("/")[0], p.selfie.split("/")[0]} == LOOKALIKES
+    ]
 
 
 if __name__ == "__main__":
