@@ -77,9 +77,10 @@ class FaceAnalysis:
 @dataclass(frozen=True)
 class MatchBands:
     """Distance bands: <= match_max_distance matches, >= mismatch_min_distance mismatches,
-    anything between is the grey band that goes to a human."""
+    anything between is the grey band that goes to a human. The defaults mirror the shipped
+    policy's ID-portrait-vs-selfie bands (benchmarks/NOTES-faces.md)."""
 
-    match_max_distance: float = 0.47
+    match_max_distance: float = 0.39
     mismatch_min_distance: float = 0.6
 
     def __post_init__(self) -> None:
