@@ -130,12 +130,23 @@ def _opinions(lines: Sequence[str], fmt: str, others: Sequence[str]) -> set[Posi
     return opinions
 
 
-def confirm_read(lines: Sequence[str], fmt: str, others: Sequence[str] | None) -> Confirmation:
-    """Is the read ``lines`` (format ``fmt``) confirmed by another engine's ``others``?"""
+def confirm_read(
+    lines: Sequence[str],
+    fmt: str,
+    others: Sequence[str] | None,
+    settled: frozenset[Position] = frozenset(),
+) -> Confirmation:
+    """Is the read ``lines`` (format ``fmt``) confirmed by another engine's ``others``?
+
+    ``settled`` are unchecked positions the reader's own classifiers already agree on
+    with a wide margin (see ``ocr._certainty``): the other engine's disagreement there is
+    not held against the read (Tesseract's stock model misreads OCR-B far more often
+    than a settled cell is wrong; measured in benchmarks/NOTES-mrz.md).
+    """
     if fmt not in FORMAT_LINES or others is None or len(others) != len(lines):
         return Confirmation(confirmed=False, unconfirmed=(), overloaded_groups=("engine",))
     differ = disagreements(lines, fmt, others)
-    unconfirmed = tuple(sorted(differ & unchecked_positions(fmt)))
+    unconfirmed = tuple(sorted((differ & unchecked_positions(fmt)) - settled))
     opinions = _opinions(lines, fmt, others)
     overloaded = tuple(
         name

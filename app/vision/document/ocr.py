@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from app.vision.document.confirm import align, confirm_read
+from app.vision.document.glyphnet import GAP, GlyphNetMissing, load_glyphnet
 from app.vision.document.glyphs import (
     FEATURE_DIM,
     MRZ_CHARSET,
@@ -76,6 +77,26 @@ class OcrParams:
     # agrees on every position no check digit covers (see ``confirm.py``). Turning this
     # off is for measurements only: without it, confident glyph errors in names pass.
     require_confirmation: bool = True
+    # "net": the trained cell classifier (glyphnet.py) places the lattice and reads the
+    # cells; "templates": the older template correlation alone (kept for measurements).
+    classifier: str = "net"
+    # The network's scores are log-probabilities: a runner-up within this many nats of
+    # the best is offered to the check-digit search, and in fields no check digit covers
+    # a runner-up within ``net_unchecked_margin`` makes the read unproven.
+    net_runner_up_margin: float = 3.0
+    net_close_margin: float = 1.5  # second try when the wide runner-ups are ambiguous
+    net_unchecked_margin: float = 1.1
+    # A position no check digit covers is "settled" when the network's best character
+    # leads its runner-up by this many nats and the template classifier reads the same
+    # character. A read whose unchecked positions are all settled, that used no
+    # runner-up, and whose every cell leads by ``net_checked_margin`` needs no second
+    # engine (calibrated on the tuning seed: benchmarks/NOTES-mrz.md).
+    net_settled_margin: float = 4.0
+    net_checked_margin: float = 1.1
+    # Lattice steps allowed around the fitted pitch, and the cost of a step that differs
+    # from the previous step (nats per squared strip pixel).
+    lattice_step_tolerance: float = 0.15
+    lattice_step_cost: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -324,7 +345,7 @@ class _LineStrip:
     cap_height: float  # input px
 
 
-_MARGIN_CELLS = 2
+_MARGIN_CELLS = 5
 
 
 def _line_fit(chain: _Chain) -> tuple[np.ndarray, np.ndarray]:
@@ -408,7 +429,7 @@ def _cell_centres(profile: np.ndarray, n_cells: int) -> np.ndarray:
     ink_cols = np.nonzero(smooth > 0.15 * smooth.max())[0]
     lo, hi = int(ink_cols[0]), int(ink_cols[-1])
     best: tuple[float, float, float] | None = None
-    for period in np.linspace(0.9, 1.1, 41) * _RECT_PITCH:
+    for period in np.linspace(0.82, 1.18, 73) * _RECT_PITCH:
         phases = np.arange(0.0, period, 1.0)
         steps = np.arange(-1, (hi - lo) / period + 1)
         bounds = lo + phases[:, None] + period * steps[None, :]
@@ -454,6 +475,79 @@ def _cell_features(ink: np.ndarray, centres: np.ndarray) -> np.ndarray:
             x0 = round(centre + shift * pitch - pitch / 2) + pad
             feats[si, k] = to_feature(padded[y0:y1, x0 : x0 + round(pitch)])
     return feats
+
+
+def _net_table(ink: np.ndarray, pitch: float) -> np.ndarray:
+    """The network's log-probabilities for a window centred at every strip column."""
+    y0, y1 = _band(ink)
+    width = max(round(pitch), 4)
+    pad = width
+    band = np.pad(ink[y0:y1], ((0, 0), (pad, pad)))
+    n_cols = ink.shape[1]
+    feats = np.empty((n_cols, FEATURE_DIM), np.float32)
+    for x in range(n_cols):
+        x0 = round(x - pitch / 2) + pad
+        feats[x] = to_feature(band[:, x0 : x0 + width])
+    return load_glyphnet().log_probs(feats)
+
+
+def _lattice_by_net(
+    table: np.ndarray, n_cells: int, pitch: float, params: OcrParams
+) -> np.ndarray | None:
+    """Cell centres that maximise how well every cell reads, under a smooth pitch.
+
+    Dynamic programming over strip columns: each next centre lies one step after the
+    previous one, a step within ``lattice_step_tolerance`` of the fitted pitch; a step
+    that differs from the one before costs ``lattice_step_cost`` per squared pixel (the
+    pitch of a photographed line changes slowly, with perspective, never abruptly). A
+    cell scores the network's log-probability of its best character, so gaps and stray
+    marks score low. Unlike one global period, this follows perspective and does not
+    slide across long filler runs.
+    """
+    n_cols = table.shape[0]
+    # A cell scores the log-probability of its most likely character: a gap scores low,
+    # and so does a stray mark, which no character explains well.
+    glyphness = np.maximum(table[:, :GAP].max(axis=1), -12.0)
+    low = max(math.floor(pitch * (1 - params.lattice_step_tolerance)), 2)
+    high = math.ceil(pitch * (1 + params.lattice_step_tolerance))
+    if n_cols < n_cells * low:
+        return None
+    steps = np.arange(low, high + 1)
+    n_steps = len(steps)
+    change_cost = params.lattice_step_cost * (steps[:, None] - steps[None, :]) ** 2
+    # score[x, j]: best total with the current cell at column x, entered by steps[j].
+    score = np.repeat(glyphness[:, None], n_steps, axis=1)
+    back = np.zeros((n_cells, n_cols, n_steps), np.int8)
+    for k in range(1, n_cells):
+        # via[x, j]: best predecessor total at column x for a next step steps[j].
+        totals = score[:, :, None] - change_cost[None, :, :]
+        via = totals.max(axis=1)
+        via_arg = totals.argmax(axis=1)
+        new = np.full((n_cols, n_steps), -np.inf)
+        for j, step in enumerate(steps):
+            new[step:, j] = via[:-step, j] + glyphness[step:]
+            back[k, step:, j] = via_arg[:-step, j]
+        score = new
+    x_end, j_end = np.unravel_index(int(np.argmax(score)), score.shape)
+    x, j = int(x_end), int(j_end)
+    if not np.isfinite(score[x, j]):
+        return None
+    centres = np.empty(n_cells)
+    for k in range(n_cells - 1, -1, -1):
+        centres[k] = x
+        if k:
+            previous = int(back[k, x, j])
+            x -= int(steps[j])
+            j = previous
+    return centres
+
+
+def _net_scores(table: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Per-cell log-probabilities over MRZ_CHARSET: mean probability over +-1 column."""
+    n_cols = table.shape[0]
+    cols = np.clip(centres.astype(int)[:, None] + np.arange(-1, 2)[None, :], 0, n_cols - 1)
+    probs = np.exp(table[cols][:, :, :GAP]).mean(axis=1)
+    return np.log(np.maximum(probs, 1e-9))
 
 
 def _classify_cells(feats: np.ndarray) -> np.ndarray:
@@ -578,7 +672,70 @@ def _merge_alternatives(glyph: list[str], other: str) -> list[str]:
     return merged
 
 
-_Attempt = tuple[MrzRead, list[np.ndarray], list[list[str]], list[list[str]]]
+@dataclass(frozen=True)
+class _Certainty:
+    """How sure the reader's own classifiers are of a read (see ``_certainty``)."""
+
+    settled: frozenset[tuple[int, int]] = frozenset()
+    self_confirmed: bool = False
+
+
+_Attempt = tuple[MrzRead, list[np.ndarray], list[list[str]], list[list[str]], _Certainty]
+
+
+def _top_and_margin(scores: np.ndarray, mask: str) -> tuple[str, np.ndarray]:
+    """Best character allowed by the type mask per cell, and its lead over the next."""
+    chars, margins = [], np.zeros(len(scores))
+    for pos, row in enumerate(scores):
+        kind = mask[pos]
+        if kind == "A":
+            allowed = [*_LETTERS, _FILLER]
+        elif kind in ("N", "C"):
+            allowed = [*_DIGITS, _FILLER]
+        else:
+            allowed = list(range(len(MRZ_CHARSET)))
+        values = row[allowed]
+        order = np.argsort(-values)
+        chars.append(MRZ_CHARSET[allowed[int(order[0])]])
+        margins[pos] = float(values[order[0]] - values[order[1]])
+    return "".join(chars), margins
+
+
+def _certainty(
+    result: MrzResult,
+    net_scores: Sequence[np.ndarray],
+    template_scores: Sequence[np.ndarray],
+    masks: Sequence[str],
+    params: OcrParams,
+) -> _Certainty:
+    """Unchecked positions the two classifiers settle, and whether the read needs no
+    second engine at all (every cell is the network's clear first choice)."""
+    fmt = result.format or ""
+    if not result.valid or fmt not in FORMAT_LINES or len(result.lines) != len(net_scores):
+        return _Certainty()
+    settled: set[tuple[int, int]] = set()
+    all_clear = True
+    unchecked = unchecked_positions(fmt)
+    for index, (line, net, tmpl, mask) in enumerate(
+        zip(result.lines, net_scores, template_scores, masks, strict=True)
+    ):
+        if len(line) != len(net):
+            return _Certainty()
+        net_top, margins = _top_and_margin(net, mask)
+        template_top, _ = _top_and_margin(tmpl, mask)
+        for pos, char in enumerate(line):
+            clear = char == net_top[pos] and margins[pos] >= params.net_checked_margin
+            all_clear = all_clear and clear
+            if (
+                (index, pos) in unchecked
+                and char == net_top[pos] == template_top[pos]
+                and margins[pos] >= params.net_settled_margin
+            ):
+                settled.add((index, pos))
+    return _Certainty(
+        settled=frozenset(settled),
+        self_confirmed=all_clear and unchecked <= settled,
+    )
 
 
 def _read_group(
@@ -590,6 +747,7 @@ def _read_group(
 ) -> _Attempt | None:
     """Glyph-classifier read of one candidate MRZ: (read, line crops, rows, strict rows)."""
     best: _Attempt | None = None
+    use_net = params.classifier == "net"
     # First each line's own extent; if that does not read, the group's common extent with
     # one-cell lattice shifts (chains that stopped short, stray marks at a line's start).
     variants = [(group, False), (_common_extent(group), True)]
@@ -606,30 +764,56 @@ def _read_group(
                 strips = [_turn(s) for s in reversed(strips)]
             inks = [_ink(s.strip) for s in strips]
             centres = [_cell_centres(i[slice(*_band(i))].sum(axis=0), n_cells) for i in inks]
+            net_scores: list[np.ndarray] | None = None
+            if use_net:
+                net_scores = []
+                for k, ink in enumerate(inks):
+                    pitch = float(np.median(np.diff(centres[k])))
+                    table = _net_table(ink, pitch)
+                    placed = _lattice_by_net(table, n_cells, pitch, params)
+                    if placed is not None:
+                        centres[k] = placed
+                    net_scores.append(_net_scores(table, centres[k]))
             scores = [
                 _classify_cells(_cell_features(i, c)) for i, c in zip(inks, centres, strict=True)
             ]
             for k, ink in enumerate(inks):
-                if shift:
+                if shift and not use_net:
                     scores[k], centres[k] = _best_lattice_shift(ink, centres[k], scores[k], params)
             glyph_score = float(np.mean([s.max(axis=1).mean() for s in scores]))
             worse = best is not None and glyph_score <= best[0].glyph_score
             if worse and not shift:
                 continue
-            first_char = MRZ_CHARSET[int(scores[0][0].argmax())]
+            read_scores = net_scores if net_scores is not None else scores
+            margin, unchecked_margin = (
+                (params.net_runner_up_margin, params.net_unchecked_margin)
+                if net_scores is not None
+                else (params.runner_up_margin, params.unchecked_margin)
+            )
+            first_char = MRZ_CHARSET[int(read_scores[0][0].argmax())]
             fmt = _format_for(len(group), n_cells, first_char)
             masks = position_masks(fmt)
-            rows = [
-                _alternatives(s, m, params.runner_up_margin)
-                for s, m in zip(scores, masks, strict=True)
-            ]
+            rows = [_alternatives(s, m, margin) for s, m in zip(read_scores, masks, strict=True)]
             strict_rows = [
-                _alternatives(s, m, params.unchecked_margin)
-                for s, m in zip(scores, masks, strict=True)
+                _alternatives(s, m, unchecked_margin)
+                for s, m in zip(read_scores, masks, strict=True)
             ]
             result = parse_mrz_alternatives(
                 rows, today=today, base_confidence=glyph_score, require_unique=True
             )
+            if net_scores is not None and result.checks.get("unambiguous") is False:
+                # Runner-ups of several cells pass the checks together. Offer only the
+                # close ones: a check digit still has to prove any change, the read is
+                # still confirmed below, and a remaining tie stays ambiguous.
+                close_rows = [
+                    _alternatives(s, m, params.net_close_margin)
+                    for s, m in zip(net_scores, masks, strict=True)
+                ]
+                close = parse_mrz_alternatives(
+                    close_rows, today=today, base_confidence=glyph_score, require_unique=True
+                )
+                if close.valid:
+                    result, rows = close, close_rows
             if result.valid and (
                 glyph_score < params.min_glyph_score or _unchecked_uncertain(strict_rows, fmt)
             ):
@@ -647,7 +831,12 @@ def _read_group(
                 touches_border=_touches_border(group, gray.shape, scale),
             )
             crops = [_cells_crop(s.strip, c) for s, c in zip(strips, centres, strict=True)]
-            best = (read, crops, rows, strict_rows)
+            certainty = (
+                _certainty(result, net_scores, scores, masks, params)
+                if net_scores is not None
+                else _Certainty()
+            )
+            best = (read, crops, rows, strict_rows, certainty)
     return best
 
 
@@ -804,10 +993,19 @@ def _adopt_agreed_runner_ups(
     return new_rows, new_strict
 
 
-def _confirmed(read: MrzRead, texts: list[str] | None) -> MrzRead:
+def _self_confirmed(read: MrzRead) -> MrzRead:
+    """Mark a read that the two classifiers settle on their own (no second engine)."""
+    checks = dict(read.result.checks)
+    checks["classifiers_certain"] = True
+    return replace(read, result=replace(read.result, checks=MappingProxyType(checks)))
+
+
+def _confirmed(
+    read: MrzRead, texts: list[str] | None, settled: frozenset[tuple[int, int]] = frozenset()
+) -> MrzRead:
     """``read`` unchanged when the second engine confirms it, else demoted to not valid."""
     fmt = read.result.format or ""
-    confirmation = confirm_read(read.result.lines, fmt, texts)
+    confirmation = confirm_read(read.result.lines, fmt, texts, settled)
     checks = dict(read.result.checks)
     checks["second_engine_agrees"] = confirmation.confirmed
     result = read.result
@@ -858,7 +1056,9 @@ def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None)
     work = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interp) if scale != 1 else gray
     try:
         load_templates()
-    except GlyphFontMissing:
+        if params.classifier == "net":
+            load_glyphnet()
+    except (GlyphFontMissing, GlyphNetMissing):
         return MrzRead(result=mrz_not_found())
     chains = _chains(_components(work), params.min_chain)
     groups = _group_lines(chains)
@@ -880,15 +1080,18 @@ def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None)
         if attempt[0].result.valid:
             if not params.require_confirmation:
                 return attempt[0]
-            checked = _confirmed(attempt[0], tesseract_texts(attempt))
+            certainty = attempt[4]
+            if certainty.self_confirmed:
+                return _self_confirmed(attempt[0])
+            checked = _confirmed(attempt[0], tesseract_texts(attempt), certainty.settled)
             if checked.result.valid:
                 return checked
-            attempt = (checked, attempt[1], attempt[2], attempt[3])
+            attempt = (checked, attempt[1], attempt[2], attempt[3], attempt[4])
         if best is None or attempt[0].glyph_score > best[0].glyph_score:
             best = attempt
     if best is None:
         return MrzRead(result=mrz_not_found())
-    read, _, rows, strict_rows = best
+    read, _, rows, strict_rows, _ = best
     if params.use_tesseract and read.glyph_score >= params.min_glyph_score:
         texts = tesseract_texts(best)
         if texts is not None and read.result.format in FORMAT_LINES:

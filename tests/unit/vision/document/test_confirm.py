@@ -147,13 +147,15 @@ def test_reader_demotes_a_read_the_second_engine_contradicts(
     image = cv2.cvtColor(
         cv2.imread(str(shared_data / "documents" / "passport-td3.jpg")), cv2.COLOR_BGR2RGB
     )
-    honest = ocr.read_mrz(image, today=TODAY)
+    # Nothing settled by the classifiers alone: every unchecked position needs Tesseract.
+    params = ocr.OcrParams(net_settled_margin=1e9)
+    honest = ocr.read_mrz(image, today=TODAY, params=params)
     assert honest.result.valid and honest.result.checks["second_engine_agrees"]
     surname_start = 5
     lines = list(honest.result.lines)
     wrong = lines[0][:surname_start] + "Q" + lines[0][surname_start + 1 :]
     monkeypatch.setattr(ocr, "_tesseract_lines", lambda crops: [wrong, lines[1]])
-    contradicted = ocr.read_mrz(image, today=TODAY)
+    contradicted = ocr.read_mrz(image, today=TODAY, params=params)
     assert not contradicted.result.valid
     assert contradicted.result.checks["second_engine_agrees"] is False
     assert "mrz_check_failed" in contradicted.result.reason_codes
@@ -196,3 +198,66 @@ def test_look_alike_runner_ups_survive_agreement() -> None:
     new_rows, _ = ocr._adopt_agreed_runner_ups(rows, [list(r) for r in rows], texts, "TD3")
     assert [new_rows[1][p] for p in (2, 3, 6)] == ["O0", "O0", "O0"]
     assert new_rows[1][4] == "0D" and new_rows[1][5] == "5S"
+
+
+def test_settled_positions_are_not_held_against_the_read() -> None:
+    other = [TD3_TRUTH[0][:5] + "Q" + TD3_TRUTH[0][6:], TD3_TRUTH[1]]
+    assert not confirm_read(TD3_TRUTH, "TD3", other).confirmed
+    assert confirm_read(TD3_TRUTH, "TD3", other, settled=frozenset({(0, 5)})).confirmed
+    # Settling one position does not excuse a disagreement at another.
+    assert not confirm_read(TD3_TRUTH, "TD3", other, settled=frozenset({(0, 6)})).confirmed
+
+
+def test_a_clear_read_needs_no_second_engine(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = cv2.cvtColor(
+        cv2.imread(str(shared_data / "documents" / "passport-td3.jpg")), cv2.COLOR_BGR2RGB
+    )
+
+    def no_tesseract(crops: object) -> None:
+        raise AssertionError("Tesseract must not run for a read the classifiers settle")
+
+    monkeypatch.setattr(ocr, "_tesseract_lines", no_tesseract)
+    read = ocr.read_mrz(image, today=TODAY)
+    assert read.result.valid and read.result.checks["classifiers_certain"] is True
+    assert "second_engine_agrees" not in read.result.checks
+
+
+def test_certainty_requires_the_networks_clear_first_choice_everywhere() -> None:
+    import numpy as np
+
+    from app.vision.document.glyphs import MRZ_CHARSET
+    from app.vision.document.mrz import parse_mrz, position_masks
+
+    result = parse_mrz(TD3_TRUTH, today=TODAY)
+    assert result.valid
+    masks = position_masks("TD3")
+
+    def confident(lines: list[str], lead: float) -> list[np.ndarray]:
+        out = []
+        for line in lines:
+            scores = np.full((len(line), len(MRZ_CHARSET)), -20.0)
+            for pos, char in enumerate(line):
+                scores[pos, MRZ_CHARSET.index(char)] = 0.0
+                runner = "<" if char != "<" else "A"
+                scores[pos, MRZ_CHARSET.index(runner)] = -lead
+            out.append(scores)
+        return out
+
+    params = ocr.OcrParams()
+    sure = ocr._certainty(
+        result, confident(TD3_TRUTH, 6.0), confident(TD3_TRUTH, 1.0), masks, params
+    )
+    assert sure.self_confirmed and (0, 5) in sure.settled
+    # One unchecked cell with a close runner-up: settled elsewhere, but not self-confirmed.
+    net = confident(TD3_TRUTH, 6.0)
+    net[0][5, MRZ_CHARSET.index("<")] = -2.0
+    unsure = ocr._certainty(result, net, confident(TD3_TRUTH, 1.0), masks, params)
+    assert not unsure.self_confirmed and (0, 5) not in unsure.settled and (0, 6) in unsure.settled
+    # The template classifier reading another character un-settles that position.
+    templates = confident(TD3_TRUTH, 1.0)
+    templates[0][6, :] = -20.0
+    templates[0][6, MRZ_CHARSET.index("Q")] = 0.0
+    split = ocr._certainty(result, confident(TD3_TRUTH, 6.0), templates, masks, params)
+    assert not split.self_confirmed and (0, 6) not in split.settled

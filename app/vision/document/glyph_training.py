@@ -1,0 +1,330 @@
+"""Train the MRZ cell classifier (``glyphnet.py``) from rendered OCR-B lines.
+
+Everything comes from Debian's ``fonts-ocr-b`` typeface and a fixed seed: random MRZ-like
+lines are rendered in the reader's rectified-strip geometry (24 px per cell), then
+"photographed": stroke weight, glyph size and pitch errors, paper texture and uneven
+light, down-sampling to 7-24 px per cell (what phone photos give), blur, motion, noise and
+JPEG, and back up to the strip size the way the reader rectifies a line. Windows centred
+on a glyph are labelled with it; windows centred between two glyphs (or on the empty
+margin) with the gap class.
+
+    uv run python -m app.vision.document.glyph_training            # writes glyphnet.npz
+    uv run python -m app.vision.document.glyph_training --check    # accuracy only
+
+Pure NumPy / OpenCV / Pillow; about two minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from app.vision.document.glyphnet import GAP, N_CLASSES, GlyphNet, save_glyphnet
+from app.vision.document.glyphs import FEATURE_DIM, MRZ_CHARSET, to_feature
+
+STRIP_PITCH = 24.0  # must equal ocr._RECT_PITCH
+STRIP_HEIGHT = round(STRIP_PITCH * 2.2)
+MARGIN_CELLS = 5  # must equal ocr._MARGIN_CELLS
+VERSION = "glyphnet-2"
+
+
+@dataclass(frozen=True)
+class RenderedLine:
+    """A degraded grey strip and the true cell centres / characters on it."""
+
+    strip: np.ndarray  # uint8 (STRIP_HEIGHT, width)
+    centres: np.ndarray  # float x of each cell centre
+    text: str
+
+
+def _random_text(rng: np.random.Generator) -> str:
+    """An MRZ-like line: letters, digits and filler runs in plausible proportions."""
+    n = int(rng.choice([30, 36, 44]))
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    digits = "0123456789"
+    out: list[str] = []
+    while len(out) < n:
+        kind = rng.random()
+        run = int(rng.integers(1, 10))
+        if kind < 0.38:
+            out.extend(rng.choice(list(letters), run))
+        elif kind < 0.68:
+            out.extend(rng.choice(list(digits), run))
+        elif kind < 0.9:
+            out.extend("<" * int(rng.integers(1, 3)))
+        else:
+            out.extend("<" * int(rng.integers(3, 16)))
+    return "".join(out[:n])
+
+
+_FONT_CACHE: dict[int, object] = {}
+
+
+def _font(size: int) -> object:
+    from PIL import ImageFont
+
+    from app.vision.document.glyphs import _font_path
+
+    if size not in _FONT_CACHE:
+        _FONT_CACHE[size] = ImageFont.truetype(str(_font_path()), size)
+    return _FONT_CACHE[size]
+
+
+def _ink_map(text: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Ink (float 0..1) at 4x the strip resolution, and the cell centres at strip scale."""
+    from PIL import Image, ImageDraw
+
+    up = 4
+    pitch = STRIP_PITCH * float(rng.uniform(0.93, 1.07))  # the reader's pitch estimate errs
+    drift = float(rng.uniform(-0.03, 0.03))  # perspective left over after rectification
+    cap = pitch * float(rng.uniform(0.78, 1.0))
+    size = max(8, round(100 * cap * up / 72.0))
+    font = _font(size)
+    advance = float(font.getlength("A"))  # type: ignore[attr-defined]
+    _left, top, _right, bottom = font.getbbox("H")  # type: ignore[attr-defined]
+    n = len(text)
+    first = (MARGIN_CELLS + 0.5) * STRIP_PITCH + float(rng.uniform(-0.5, 0.5)) * pitch
+    steps = np.arange(n, dtype=np.float64)
+    centres = first + pitch * (steps + drift * steps * steps / max(n, 1))
+    width = round((n + 2 * MARGIN_CELLS) * STRIP_PITCH * 1.15)
+    centre_y = STRIP_HEIGHT / 2 + float(rng.uniform(-0.1, 0.1)) * pitch
+    canvas = Image.new("L", (width * up, STRIP_HEIGHT * up), 0)
+    draw = ImageDraw.Draw(canvas)
+    for char, cx in zip(text, centres, strict=True):
+        jitter_x = float(rng.normal(0, 0.02)) * pitch
+        jitter_y = float(rng.normal(0, 0.02)) * pitch
+        x = (cx + jitter_x) * up - advance / 2
+        y = (centre_y + jitter_y) * up - (top + bottom) / 2
+        draw.text((x, y), char, font=font, fill=255)  # type: ignore[arg-type]
+    ink: np.ndarray = np.asarray(canvas, dtype=np.uint8)
+    weight = int(rng.integers(-3, 4))
+    kernel = np.ones((3, 3), np.uint8)
+    if weight > 0:
+        ink = cv2.dilate(ink, kernel, iterations=weight)
+    elif weight < 0:
+        ink = cv2.erode(ink, kernel, iterations=-weight)
+    angle = float(rng.uniform(-0.8, 0.8))
+    matrix = cv2.getRotationMatrix2D((ink.shape[1] / 2, ink.shape[0] / 2), angle, 1.0)
+    ink = cv2.warpAffine(ink, matrix, (ink.shape[1], ink.shape[0]))
+    small = cv2.resize(ink, (width, STRIP_HEIGHT), interpolation=cv2.INTER_AREA)
+    return small.astype(np.float32) / 255.0, centres
+
+
+def _paper(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """Background grey: uneven light, sometimes a guilloche-like wave pattern."""
+    height, width = shape
+    xs = np.linspace(0, 1, width)[None, :]
+    ys = np.linspace(0, 1, height)[:, None]
+    base = float(rng.uniform(140, 245))
+    light = float(rng.uniform(-40, 40)) * (xs - 0.5) + float(rng.uniform(-15, 15)) * (ys - 0.5)
+    paper = base + light + np.zeros((height, width))
+    if rng.random() < 0.5:
+        freq = float(rng.uniform(0.05, 0.3))
+        phase = float(rng.uniform(0, 6.3))
+        wave = np.sin(
+            freq
+            * (np.arange(width)[None, :] + 8 * np.sin(np.arange(height)[:, None] * freq + phase))
+        )
+        paper = paper + float(rng.uniform(4, 25)) * wave
+    return paper
+
+
+def _clutter(grey: np.ndarray, centres: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """What lies beside a real MRZ line: the page edge and the desk beyond it, stray
+    strokes of the security print. Never over the line's own cells."""
+    height, width = grey.shape
+    pitch = float(np.median(np.diff(centres)))
+    out = grey.copy()
+    for side in ("left", "right"):
+        if rng.random() < 0.35:
+            gap = pitch * float(rng.uniform(0.7, 3.0))
+            level = float(rng.uniform(0, 255))
+            texture = rng.normal(0, float(rng.uniform(2, 20)), (height, width))
+            if side == "left":
+                edge = max(int(centres[0] - gap), 0)
+                out[:, :edge] = level + texture[:, :edge]
+            else:
+                edge = min(int(centres[-1] + gap), width)
+                out[:, edge:] = level + texture[:, edge:]
+    for _ in range(int(rng.integers(0, 4))):
+        x = float(rng.uniform(0, width))
+        if centres[0] - pitch < x < centres[-1] + pitch:
+            continue
+        y0, y1 = float(rng.uniform(0, height)), float(rng.uniform(0, height))
+        x1 = x + float(rng.uniform(-2, 2)) * pitch
+        cv2.line(out, (int(x), int(y0)), (int(x1), int(y1)), float(rng.uniform(0, 120)),
+                 int(rng.integers(1, 4)))  # fmt: skip
+    return out
+
+
+def render_line(text: str, rng: np.random.Generator) -> RenderedLine:
+    """Render ``text`` and degrade it like a photographed, rectified MRZ line."""
+    ink, centres = _ink_map(text, rng)
+    paper = _paper(ink.shape, rng)
+    ink_level = float(rng.uniform(0, 90))
+    contrast = float(rng.uniform(0.45, 1.0))
+    grey = paper - (paper - ink_level) * ink * contrast
+    grey = _clutter(grey, centres, rng)
+    # Down to the camera's resolution (7-24 px per cell), degrade there, back up.
+    cell_px = float(rng.uniform(7.0, 24.0))
+    factor = cell_px / STRIP_PITCH
+    low_size = (max(round(grey.shape[1] * factor), 8), max(round(grey.shape[0] * factor), 8))
+    low = cv2.resize(grey.astype(np.float32), low_size, interpolation=cv2.INTER_AREA)
+    sigma = float(rng.uniform(0.0, 1.1)) ** 1.5
+    if sigma > 0.15:
+        low = cv2.GaussianBlur(low, (0, 0), sigma)
+    if rng.random() < 0.25:
+        length = int(rng.integers(2, 5))
+        kernel: np.ndarray = np.zeros((length, length), np.float32)
+        kernel[length // 2, :] = 1.0 / length
+        rot = cv2.getRotationMatrix2D(
+            (length / 2 - 0.5, length / 2 - 0.5), float(rng.uniform(0, 180)), 1
+        )
+        kernel = cv2.warpAffine(kernel, rot, (length, length))
+        kernel = (kernel / max(float(kernel.sum()), 1e-6)).astype(np.float32)
+        low = cv2.filter2D(low, -1, kernel)
+    low = low + rng.normal(0, float(rng.uniform(0, 8)), low.shape)
+    low_u8 = np.clip(low, 0, 255).astype(np.uint8)
+    if rng.random() < 0.8:
+        quality = int(rng.integers(45, 96))
+        ok, buf = cv2.imencode(".jpg", low_u8, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if ok:
+            low_u8 = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    strip = cv2.resize(low_u8, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_CUBIC)
+    return RenderedLine(strip=strip, centres=centres, text=text)
+
+
+def line_samples(line: RenderedLine, rng: np.random.Generator) -> Iterator[tuple[np.ndarray, int]]:
+    """(feature, label) pairs: every glyph, and windows between glyphs as the gap class."""
+    from app.vision.document.ocr import _band, _ink
+
+    ink = _ink(line.strip)
+    y0, y1 = _band(ink)
+    pitch = float(np.median(np.diff(line.centres)))
+    width = round(pitch)
+    pad = int(STRIP_PITCH * 2)
+    padded = np.pad(ink, ((0, 0), (pad, pad)))
+
+    def window(centre: float) -> np.ndarray:
+        x0 = round(centre - pitch / 2) + pad
+        return to_feature(padded[y0:y1, x0 : x0 + width])
+
+    # Glyph windows within 0.1 pitch of the centre; gap windows from 0.28 pitch off, so
+    # that the network's confidence peaks where the lattice must put a cell.
+    for char, centre in zip(line.text, line.centres, strict=True):
+        yield window(centre + float(rng.uniform(-0.1, 0.1)) * pitch), MRZ_CHARSET.index(char)
+    for k in range(-1, len(line.centres)):
+        if rng.random() < 0.7:
+            if k < 0:
+                centre = line.centres[0] - pitch * float(rng.uniform(0.5, 5.0))
+            elif k == len(line.centres) - 1:
+                centre = line.centres[-1] + pitch * float(rng.uniform(0.5, 5.0))
+            else:
+                gap = line.centres[k + 1] - line.centres[k]
+                centre = line.centres[k] + gap * float(rng.uniform(0.28, 0.72))
+            yield window(centre), GAP
+
+
+def make_dataset(n_lines: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Features (n, FEATURE_DIM) float32 and labels (n,) from ``n_lines`` rendered lines."""
+    rng = np.random.default_rng(seed)
+    feats: list[np.ndarray] = []
+    labels: list[int] = []
+    for _ in range(n_lines):
+        line = render_line(_random_text(rng), rng)
+        for feature, label in line_samples(line, rng):
+            feats.append(feature)
+            labels.append(label)
+    return np.stack(feats).astype(np.float32), np.asarray(labels, np.int64)
+
+
+def train(
+    features: np.ndarray,
+    labels: np.ndarray,
+    *,
+    hidden: int = 256,
+    epochs: int = 12,
+    batch: int = 256,
+    lr: float = 2e-3,
+    seed: int = 0,
+) -> GlyphNet:
+    """Softmax cross-entropy, Adam, a cosine learning-rate decay; plain NumPy."""
+    rng = np.random.default_rng(seed)
+    w1 = rng.normal(0, np.sqrt(2.0 / FEATURE_DIM), (FEATURE_DIM, hidden)).astype(np.float32)
+    b1 = np.zeros(hidden, np.float32)
+    w2 = rng.normal(0, np.sqrt(1.0 / hidden), (hidden, N_CLASSES)).astype(np.float32)
+    b2 = np.zeros(N_CLASSES, np.float32)
+    params = [w1, b1, w2, b2]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    step = 0
+    n = len(labels)
+    total_steps = epochs * ((n + batch - 1) // batch)
+    for _epoch in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch):
+            idx = order[start : start + batch]
+            x, y = features[idx], labels[idx]
+            h_pre = x @ w1 + b1
+            h = np.maximum(h_pre, 0)
+            logits = h @ w2 + b2
+            logits -= logits.max(axis=1, keepdims=True)
+            p = np.exp(logits)
+            p /= p.sum(axis=1, keepdims=True)
+            p[np.arange(len(y)), y] -= 1.0
+            g_logits = p / len(y)
+            g_w2 = h.T @ g_logits
+            g_b2 = g_logits.sum(axis=0)
+            g_h = (g_logits @ w2.T) * (h_pre > 0)
+            g_w1 = x.T @ g_h + 1e-5 * w1
+            g_b1 = g_h.sum(axis=0)
+            step += 1
+            rate = lr * 0.5 * (1 + np.cos(np.pi * step / total_steps))
+            for i, grad in enumerate((g_w1, g_b1, g_w2, g_b2)):
+                m[i] = 0.9 * m[i] + 0.1 * grad
+                v[i] = 0.999 * v[i] + 0.001 * grad * grad
+                m_hat = m[i] / (1 - 0.9**step)
+                v_hat = v[i] / (1 - 0.999**step)
+                params[i] -= (rate * m_hat / (np.sqrt(v_hat) + 1e-8)).astype(np.float32)
+    return GlyphNet(w1=w1, b1=b1, w2=w2, b2=b2, version=VERSION)
+
+
+def accuracy(net: GlyphNet, features: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """(glyph accuracy, gap-class accuracy) on a held-out set."""
+    predicted = net.log_probs(features).argmax(axis=1)
+    glyph = labels != GAP
+    return (
+        float((predicted[glyph] == labels[glyph]).mean()),
+        float((predicted[~glyph] == GAP).mean()),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=9303)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--check", action="store_true", help="train and report, do not save")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    features, labels = make_dataset(args.lines, args.seed)
+    held_x, held_y = make_dataset(max(args.lines // 10, 50), args.seed + 1)
+    print(f"samples: {len(labels)} train, {len(held_y)} held out "
+          f"({time.perf_counter() - started:.0f} s to render)")  # fmt: skip
+    net = train(features, labels, epochs=args.epochs, seed=args.seed)
+    glyph_acc, gap_acc = accuracy(net, held_x, held_y)
+    print(f"held-out renders: glyph accuracy {glyph_acc:.4f}, gap accuracy {gap_acc:.4f} "
+          f"({time.perf_counter() - started:.0f} s total)")  # fmt: skip
+    if not args.check:
+        save_glyphnet(net)
+        print("wrote app/vision/document/glyphnet.npz")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

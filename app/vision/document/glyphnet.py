@@ -1,0 +1,96 @@
+"""A small neural classifier for MRZ character cells (OCR-B), with a "no glyph here" class.
+
+The template correlation in ``glyphs.py`` picks the nearest rendered glyph; this network
+is trained (``glyph_training.py``) on whole rendered MRZ lines degraded like phone photos
+(blur, noise, JPEG, stroke weight, uneven ink, neighbours bleeding into the window), so it
+learns what separates look-alikes (E/F, K/X, O/C/Q) under those conditions. Its extra class,
+``GAP``, is trained on windows centred between two glyphs: the reader uses it to place the
+cell lattice (a window is "on a glyph" when the gap class is unlikely).
+
+Input: the same feature vectors as the templates (``glyphs.to_feature``). Output: natural
+log-probabilities over ``MRZ_CHARSET`` plus the gap class. The weights are a NumPy archive
+committed next to this module, produced by ``python -m app.vision.document.glyph_training``
+from Debian's ``fonts-ocr-b`` alone (no downloaded model or data).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.vision.document.glyphs import FEATURE_DIM, MRZ_CHARSET
+
+GAP = len(MRZ_CHARSET)  # index of the "between glyphs / no glyph" class
+N_CLASSES = len(MRZ_CHARSET) + 1
+WEIGHTS_PATH = Path(__file__).with_name("glyphnet.npz")
+
+_lock = threading.Lock()
+_cached: GlyphNet | None = None
+
+
+class GlyphNetMissing(RuntimeError):
+    """The weights file is missing or does not fit this code (re-run the training)."""
+
+
+@dataclass(frozen=True)
+class GlyphNet:
+    """A two-layer perceptron: feature -> ReLU hidden layer -> class logits."""
+
+    w1: np.ndarray  # (FEATURE_DIM, hidden) float32
+    b1: np.ndarray  # (hidden,)
+    w2: np.ndarray  # (hidden, N_CLASSES)
+    b2: np.ndarray  # (N_CLASSES,)
+    version: str
+
+    def log_probs(self, features: np.ndarray) -> np.ndarray:
+        """Log-probabilities (n, N_CLASSES) for feature rows (n, FEATURE_DIM)."""
+        hidden = np.maximum(features.astype(np.float32) @ self.w1 + self.b1, 0.0)
+        logits = hidden @ self.w2 + self.b2
+        logits = logits - logits.max(axis=1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+
+
+def save_glyphnet(net: GlyphNet, path: Path = WEIGHTS_PATH) -> None:
+    """Write the weights (float16 on disk: the archive stays small)."""
+    np.savez_compressed(
+        path,
+        w1=net.w1.astype(np.float16),
+        b1=net.b1.astype(np.float16),
+        w2=net.w2.astype(np.float16),
+        b2=net.b2.astype(np.float16),
+        version=np.array(net.version),
+        charset=np.array(MRZ_CHARSET),
+    )
+
+
+def _read(path: Path) -> GlyphNet:
+    try:
+        with np.load(path) as archive:
+            if str(archive["charset"]) != MRZ_CHARSET:
+                raise GlyphNetMissing(f"{path}: trained for another character set")
+            net = GlyphNet(
+                w1=archive["w1"].astype(np.float32),
+                b1=archive["b1"].astype(np.float32),
+                w2=archive["w2"].astype(np.float32),
+                b2=archive["b2"].astype(np.float32),
+                version=str(archive["version"]),
+            )
+    except (OSError, KeyError, ValueError) as error:
+        raise GlyphNetMissing(f"{path}: {error}") from error
+    if net.w1.shape[0] != FEATURE_DIM or net.w2.shape[1] != N_CLASSES:
+        raise GlyphNetMissing(f"{path}: shapes {net.w1.shape}, {net.w2.shape} do not fit")
+    return net
+
+
+def load_glyphnet() -> GlyphNet:
+    """The process-wide network, read on first use."""
+    global _cached
+    if _cached is not None:
+        return _cached
+    with _lock:
+        if _cached is None:
+            _cached = _read(WEIGHTS_PATH)
+    return _cached

@@ -1,0 +1,98 @@
+"""The trained MRZ cell classifier and the lattice it places (glyphnet.py, ocr.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.vision.document import glyph_training, ocr
+from app.vision.document.glyphnet import (
+    GAP,
+    GlyphNetMissing,
+    _read,
+    load_glyphnet,
+    save_glyphnet,
+)
+from app.vision.document.glyphs import MRZ_CHARSET
+
+PARAMS = ocr.OcrParams()
+
+
+def _rendered(seed: int, text: str) -> glyph_training.RenderedLine:
+    return glyph_training.render_line(text, np.random.default_rng(seed))
+
+
+def _place_and_read(line: glyph_training.RenderedLine) -> tuple[np.ndarray, str]:
+    ink = ocr._ink(line.strip)
+    # The reader's own pitch estimate, as in ocr._read_group.
+    rough = ocr._cell_centres(ink[slice(*ocr._band(ink))].sum(axis=0), len(line.text))
+    pitch = float(np.median(np.diff(rough)))
+    table = ocr._net_table(ink, pitch)
+    centres = ocr._lattice_by_net(table, len(line.text), pitch, PARAMS)
+    assert centres is not None
+    scores = ocr._net_scores(table, centres)
+    return centres, "".join(MRZ_CHARSET[int(k)] for k in scores.argmax(axis=1))
+
+
+def test_shipped_weights_load_and_fit_the_charset() -> None:
+    net = load_glyphnet()
+    assert net.version.startswith("glyphnet-")
+    probs = np.exp(net.log_probs(np.zeros((2, net.w1.shape[0]), np.float32)))
+    assert probs.shape == (2, len(MRZ_CHARSET) + 1)
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_missing_or_foreign_weights_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(GlyphNetMissing):
+        _read(tmp_path / "absent.npz")
+    net = load_glyphnet()
+    wrong = type(net)(net.w1[:10], net.b1, net.w2, net.b2, net.version)
+    save_glyphnet(wrong, tmp_path / "wrong.npz")
+    with pytest.raises(GlyphNetMissing):
+        _read(tmp_path / "wrong.npz")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lattice_lands_on_the_glyphs_and_reads_them(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    text = glyph_training._random_text(rng)
+    line = glyph_training.render_line(text, rng)
+    centres, read = _place_and_read(line)
+    pitch = float(np.median(np.diff(line.centres)))
+    assert np.abs(centres - line.centres).max() < 0.3 * pitch
+    # Rendered lines include heavy degradations; most cells still read right.
+    assert sum(a == b for a, b in zip(read, text, strict=True)) >= 0.9 * len(text)
+
+
+def test_a_dark_page_edge_before_the_line_is_not_taken_for_a_cell() -> None:
+    text = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+    line = _rendered(7, text)
+    strip = line.strip.copy()
+    pitch = float(np.median(np.diff(line.centres)))
+    edge = int(line.centres[0] - 1.2 * pitch)
+    strip[:, :edge] = 30  # the desk beyond the page, right before the first glyph
+    centres, read = _place_and_read(glyph_training.RenderedLine(strip, line.centres, text))
+    assert abs(centres[0] - line.centres[0]) < 0.3 * pitch
+    assert read.endswith("<<<<<")
+
+
+def test_gap_windows_are_recognised_between_glyphs() -> None:
+    line = _rendered(3, "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+    ink = ocr._ink(line.strip)
+    pitch = float(np.median(np.diff(line.centres)))
+    table = ocr._net_table(ink, pitch)
+    between = ((line.centres[:-1] + line.centres[1:]) / 2).astype(int)
+    on = line.centres.astype(int)
+    assert np.mean(table[between].argmax(axis=1) == GAP) > 0.9
+    assert np.mean(table[on].argmax(axis=1) != GAP) > 0.95
+
+
+def test_the_trainer_learns_from_a_few_rendered_lines() -> None:
+    features, labels = glyph_training.make_dataset(150, seed=1)
+    held_x, held_y = glyph_training.make_dataset(10, seed=2)
+    net = glyph_training.train(features, labels, epochs=6, seed=0)
+    glyph_accuracy, gap_accuracy = glyph_training.accuracy(net, held_x, held_y)
+    assert glyph_accuracy > 0.3  # chance is 1 in 37
+    assert gap_accuracy > 0.6
