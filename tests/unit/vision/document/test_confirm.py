@@ -261,3 +261,15 @@ def test_certainty_requires_the_networks_clear_first_choice_everywhere() -> None
     templates[0][6, MRZ_CHARSET.index("Q")] = 0.0
     split = ocr._certainty(result, confident(TD3_TRUTH, 6.0), templates, masks, params)
     assert not split.self_confirmed and (0, 6) not in split.settled
+
+
+def test_a_far_runner_up_backed_by_tesseract_alone_is_not_adopted() -> None:
+    # Synthetic case seen on a tuning seed: the glyph network read WILLIAMS with T far
+    # behind I (outside the unchecked margin); Tesseract read WILLTAMS. Adopting T would
+    # let the same Tesseract reading "confirm" a wrong name.
+    rows = [list("POUSAWILLIAMS<JONES<<ROBERT<WILLIAM<HENRY<<<"), list(TD3_TRUTH[1])]
+    strict = [list(r) for r in rows]
+    rows[0][9] = "IT"  # offered to the check-digit search only
+    texts = ["POUSAWILLTAMS<JONES<<ROBERT<WILLIAM<HENRY<<<", TD3_TRUTH[1]]
+    new_rows, new_strict = ocr._adopt_agreed_runner_ups(rows, strict, texts, "TD3")
+    assert new_rows[0][9] == "IT" and new_strict[0][9] == "I"

@@ -96,3 +96,57 @@ def test_the_trainer_learns_from_a_few_rendered_lines() -> None:
     glyph_accuracy, gap_accuracy = glyph_training.accuracy(net, held_x, held_y)
     assert glyph_accuracy > 0.3  # chance is 1 in 37
     assert gap_accuracy > 0.6
+
+
+def _strip_at(y: float) -> ocr._LineStrip:
+    return ocr._LineStrip(
+        strip=np.zeros((53, 1400), np.uint8),
+        origin=np.array([0.0, y]),
+        direction=np.array([1.0, 0.0]),
+        input_per_strip_px=1.0,
+        cap_height=20.0,
+    )
+
+
+def test_a_mark_beyond_the_line_that_reads_like_a_glyph_makes_the_placement_uncertain() -> None:
+    import cv2
+
+    text = "DUPONT<<JEAN<PIERRE<JEAN<PIERR"  # a names line: no check digit covers it
+    line = _rendered(2, text)  # a render whose ends are clean (about half are not)
+    ink = ocr._ink(line.strip)
+    pitch = float(np.median(np.diff(line.centres)))
+    table = ocr._net_table(ink, pitch)
+    assert ocr._slip_alternative(table, line.centres, PARAMS) is None
+    # Two crossing strokes one pitch after the last glyph: a chevron look-alike.
+    strip = line.strip.copy()
+    x = int(line.centres[-1] + pitch)
+    mid = strip.shape[0] // 2
+    cv2.line(strip, (x - 6, mid - 9), (x + 6, mid), 40, 2)
+    cv2.line(strip, (x - 6, mid + 9), (x + 6, mid), 40, 2)
+    table = ocr._net_table(ocr._ink(strip), pitch)
+    assert ocr._slip_alternative(table, line.centres, PARAMS) is not None
+
+
+def test_an_uncertain_line_takes_the_placement_that_lines_up_with_the_others() -> None:
+    strips = [_strip_at(0.0), _strip_at(40.0)]
+    anchor = 100.0 + 24.0 * np.arange(30)
+    # Line 2 could sit as placed (aligned) or one cell left: it stays.
+    centres, uncertain = ocr._resolve_slips(
+        strips, [anchor, anchor.copy()], [None, (anchor - 24.0, -0.5)], PARAMS
+    )
+    assert not uncertain and np.allclose(centres[1], anchor)
+    # Line 2 was placed one cell right (a stray mark taken for a glyph): it moves back.
+    centres, uncertain = ocr._resolve_slips(
+        strips, [anchor, anchor + 24.0], [None, (anchor.copy(), -0.5)], PARAMS
+    )
+    assert not uncertain and np.allclose(centres[1], anchor)
+    # Both lines could move together: alignment cannot tell, the check digits will.
+    _, uncertain = ocr._resolve_slips(
+        strips, [anchor, anchor.copy()], [(anchor + 24.0, -1.0), (anchor + 24.0, -1.0)], PARAMS
+    )
+    assert not uncertain
+    # Half a cell either way: nothing decides, so the read cannot be proven.
+    _, uncertain = ocr._resolve_slips(
+        strips, [anchor, anchor + 12.0], [None, (anchor - 12.0, -0.5)], PARAMS
+    )
+    assert uncertain
