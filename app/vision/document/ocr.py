@@ -97,6 +97,10 @@ class OcrParams:
     # settled at 2.0 or above; 3.0 keeps a margin (benchmarks/NOTES-mrz.md).
     net_settled_margin: float = 3.0
     net_checked_margin: float = 1.1
+    # Lines less crisp than this (``_stroke_sharpness``) settle nothing on their own.
+    # Measured: every valid read of the normal tier (seed 202) >= 0.70; a blurred hard
+    # line (seed 7) where both classifiers read E as F with a wide margin: 0.57.
+    min_settle_sharpness: float = 0.65
     # A lattice moved by one cell that reads within this many nats of the chosen one
     # makes the line's placement uncertain; the other lines decide when one placement
     # lines up with them better by ``lattice_slip_alignment`` pitches, else the read
@@ -731,18 +735,38 @@ def _top_and_margin(scores: np.ndarray, mask: str) -> tuple[str, np.ndarray]:
     return "".join(chars), margins
 
 
+def _stroke_sharpness(ink: np.ndarray) -> float:
+    """How crisp a rectified line's strokes are: the 99th percentile of the ink map's
+    gradient (ink 0..1 per strip pixel, 24 px per cell). Blur and low resolution
+    (upsampled into the strip) both lower it."""
+    gx = cv2.Sobel(ink.astype(np.float32), cv2.CV_32F, 1, 0, ksize=3) / 4.0
+    gy = cv2.Sobel(ink.astype(np.float32), cv2.CV_32F, 0, 1, ksize=3) / 4.0
+    return float(np.percentile(np.hypot(gx, gy), 99))
+
+
 def _certainty(
     result: MrzResult,
     net_scores: Sequence[np.ndarray],
     template_scores: Sequence[np.ndarray],
     masks: Sequence[str],
     params: OcrParams,
+    sharpness: Sequence[float] | None = None,
 ) -> _Certainty:
     """Unchecked positions the two classifiers settle, and whether the read needs no
-    second engine at all (every cell is the network's clear first choice)."""
+    second engine at all (every cell is the network's clear first choice).
+
+    Only crisp lines (``sharpness`` >= ``params.min_settle_sharpness``) settle anything:
+    under blur both classifiers can agree confidently on the same wrong letter (E read
+    F when motion blur erases its lower bar), so a blurred line always needs Tesseract.
+    """
     fmt = result.format or ""
     if not result.valid or fmt not in FORMAT_LINES or len(result.lines) != len(net_scores):
         return _Certainty()
+    crisp = (
+        [True] * len(net_scores)
+        if sharpness is None
+        else [value >= params.min_settle_sharpness for value in sharpness]
+    )
     settled: set[tuple[int, int]] = set()
     clear_lines: set[int] = set()
     unchecked = unchecked_positions(fmt)
@@ -757,14 +781,16 @@ def _certainty(
         for pos, char in enumerate(line):
             clear = char == net_top[pos] and margins[pos] >= params.net_checked_margin
             if (index, pos) in unchecked:
-                if char == net_top[pos] == template_top[pos] and (
-                    margins[pos] >= params.net_settled_margin
+                if (
+                    crisp[index]
+                    and char == net_top[pos] == template_top[pos]
+                    and margins[pos] >= params.net_settled_margin
                 ):
                     settled.add((index, pos))
                 else:
                     clear = False
             line_clear = line_clear and clear
-        if line_clear:
+        if line_clear and crisp[index]:
             clear_lines.add(index)
     return _Certainty(
         settled=frozenset(settled),
@@ -799,10 +825,11 @@ def _read_group(
                 strips = [_turn(s) for s in reversed(strips)]
             inks = [_ink(s.strip) for s in strips]
             centres = [_cell_centres(i[slice(*_band(i))].sum(axis=0), n_cells) for i in inks]
-            net_scores: list[np.ndarray] | None = None
             slipped = False
+            placements = [centres]
+            tables: list[np.ndarray] = []
             if use_net:
-                tables, slips = [], []
+                slips = []
                 for k, ink in enumerate(inks):
                     pitch = float(np.median(np.diff(centres[k])))
                     table = _net_table(ink, pitch)
@@ -811,74 +838,105 @@ def _read_group(
                         centres[k] = placed
                     tables.append(table)
                     slips.append(_slip_alternative(table, centres[k], params))
-                centres, slipped = _resolve_slips(strips, centres, slips, params)
-                net_scores = [_net_scores(t, c) for t, c in zip(tables, centres, strict=True)]
-            scores = [
-                _classify_cells(_cell_features(i, c)) for i, c in zip(inks, centres, strict=True)
-            ]
-            for k, ink in enumerate(inks):
-                if shift and not use_net:
-                    scores[k], centres[k] = _best_lattice_shift(ink, centres[k], scores[k], params)
-            glyph_score = float(np.mean([s.max(axis=1).mean() for s in scores]))
-            worse = best is not None and glyph_score <= best[0].glyph_score
-            if worse and not shift:
-                continue
-            read_scores = net_scores if net_scores is not None else scores
-            margin, unchecked_margin = (
-                (params.net_runner_up_margin, params.net_unchecked_margin)
-                if net_scores is not None
-                else (params.runner_up_margin, params.unchecked_margin)
-            )
-            first_char = MRZ_CHARSET[int(read_scores[0][0].argmax())]
-            fmt = _format_for(len(group), n_cells, first_char)
-            masks = position_masks(fmt)
-            rows = [_alternatives(s, m, margin) for s, m in zip(read_scores, masks, strict=True)]
-            strict_rows = [
-                _alternatives(s, m, unchecked_margin)
-                for s, m in zip(read_scores, masks, strict=True)
-            ]
-            result = parse_mrz_alternatives(
-                rows, today=today, base_confidence=glyph_score, require_unique=True
-            )
-            if net_scores is not None and result.checks.get("unambiguous") is False:
-                # Runner-ups of several cells pass the checks together. Offer only the
-                # close ones: a check digit still has to prove any change, the read is
-                # still confirmed below, and a remaining tie stays ambiguous.
-                close_rows = [
-                    _alternatives(s, m, params.net_close_margin)
-                    for s, m in zip(net_scores, masks, strict=True)
-                ]
-                close = parse_mrz_alternatives(
-                    close_rows, today=today, base_confidence=glyph_score, require_unique=True
-                )
-                if close.valid:
-                    result, rows = close, close_rows
-            if result.valid and (
-                glyph_score < params.min_glyph_score or _unchecked_uncertain(strict_rows, fmt)
-            ):
-                result = _not_legible(result)
-            if worse and not result.valid:
-                continue  # the fallback replaces an earlier reading only when it reads
-            line_geoms = [_geometry(s, c) for s, c in zip(strips, centres, strict=True)]
-            if result.valid and slipped:
-                result = _not_legible(result, "lattice_unique")
-            read = MrzRead(
-                result=result,
-                lines=tuple(line_geoms),
-                engine="glyph",
-                glyph_score=glyph_score,
-                upside_down=upside_down,
-                corners=_band_corners(line_geoms),
-                touches_border=_touches_border(group, gray.shape, scale),
-            )
-            crops = [_cells_crop(s.strip, c) for s, c in zip(strips, centres, strict=True)]
-            certainty = (
-                _certainty(result, net_scores, scores, masks, params)
-                if net_scores is not None
-                else _Certainty()
-            )
-            best = (read, crops, rows, strict_rows, certainty)
+                centres, slipped, together = _resolve_slips(strips, centres, slips, params)
+                placements = [centres] if together is None else [centres, together]
+            for placement_index, centres in enumerate(placements):
+                if placement_index and best is not None and best[0].result.valid:
+                    break
+                attempt = _read_placement(
+                    gray, group, scale, today, params, strips, inks, tables, centres,
+                    n_cells, shift, upside_down, slipped, best, shift or placement_index > 0,
+                )  # fmt: skip
+                if attempt is not None:
+                    best = attempt
     return best
+
+
+def _read_placement(
+    gray: np.ndarray,
+    group: list[_Chain],
+    scale: float,
+    today: date,
+    params: OcrParams,
+    strips: list[_LineStrip],
+    inks: list[np.ndarray],
+    tables: list[np.ndarray],
+    centres: list[np.ndarray],
+    n_cells: int,
+    shift: bool,
+    upside_down: bool,
+    slipped: bool,
+    best: _Attempt | None,
+    fallback: bool,
+) -> _Attempt | None:
+    """Read one placement of the cell lattice; None when it does not improve on ``best``
+    (a fallback replaces an earlier reading only when it reads)."""
+    net_scores: list[np.ndarray] | None = None
+    if tables:
+        net_scores = [_net_scores(t, c) for t, c in zip(tables, centres, strict=True)]
+    use_net = net_scores is not None
+    scores = [_classify_cells(_cell_features(i, c)) for i, c in zip(inks, centres, strict=True)]
+    for k, ink in enumerate(inks):
+        if shift and not use_net:
+            scores[k], centres[k] = _best_lattice_shift(ink, centres[k], scores[k], params)
+    glyph_score = float(np.mean([s.max(axis=1).mean() for s in scores]))
+    worse = best is not None and glyph_score <= best[0].glyph_score
+    if worse and not fallback:
+        return None
+    read_scores = net_scores if net_scores is not None else scores
+    margin, unchecked_margin = (
+        (params.net_runner_up_margin, params.net_unchecked_margin)
+        if net_scores is not None
+        else (params.runner_up_margin, params.unchecked_margin)
+    )
+    first_char = MRZ_CHARSET[int(read_scores[0][0].argmax())]
+    fmt = _format_for(len(group), n_cells, first_char)
+    masks = position_masks(fmt)
+    rows = [_alternatives(s, m, margin) for s, m in zip(read_scores, masks, strict=True)]
+    strict_rows = [
+        _alternatives(s, m, unchecked_margin) for s, m in zip(read_scores, masks, strict=True)
+    ]
+    result = parse_mrz_alternatives(
+        rows, today=today, base_confidence=glyph_score, require_unique=True
+    )
+    if net_scores is not None and result.checks.get("unambiguous") is False:
+        # Runner-ups of several cells pass the checks together. Offer only the
+        # close ones: a check digit still has to prove any change, the read is
+        # still confirmed below, and a remaining tie stays ambiguous.
+        close_rows = [
+            _alternatives(s, m, params.net_close_margin)
+            for s, m in zip(net_scores, masks, strict=True)
+        ]
+        close = parse_mrz_alternatives(
+            close_rows, today=today, base_confidence=glyph_score, require_unique=True
+        )
+        if close.valid:
+            result, rows = close, close_rows
+    if result.valid and (
+        glyph_score < params.min_glyph_score or _unchecked_uncertain(strict_rows, fmt)
+    ):
+        result = _not_legible(result)
+    if worse and not result.valid:
+        return None  # the fallback replaces an earlier reading only when it reads
+    line_geoms = [_geometry(s, c) for s, c in zip(strips, centres, strict=True)]
+    if result.valid and slipped:
+        result = _not_legible(result, "lattice_unique")
+    read = MrzRead(
+        result=result,
+        lines=tuple(line_geoms),
+        engine="glyph",
+        glyph_score=glyph_score,
+        upside_down=upside_down,
+        corners=_band_corners(line_geoms),
+        touches_border=_touches_border(group, gray.shape, scale),
+    )
+    crops = [_cells_crop(s.strip, c) for s, c in zip(strips, centres, strict=True)]
+    certainty = (
+        _certainty(result, net_scores, scores, masks, params, [_stroke_sharpness(i) for i in inks])
+        if net_scores is not None
+        else _Certainty()
+    )
+    return (read, crops, rows, strict_rows, certainty)
 
 
 def _best_lattice_shift(
@@ -1109,18 +1167,19 @@ def _resolve_slips(
     centres: list[np.ndarray],
     slips: Sequence[tuple[np.ndarray, float] | None],
     params: OcrParams,
-) -> tuple[list[np.ndarray], bool]:
+) -> tuple[list[np.ndarray], bool, list[np.ndarray] | None]:
     """Settle lines whose lattice could sit one cell either way, by the other lines.
 
     The lines of an MRZ start and end together. Every combination of placements is
     scored by how well its lines line up; the best-aligned combination must line up
     better than any other by ``lattice_slip_alignment`` pitches. A combination that
     moves every line together cannot be seen by alignment, but needs none: it moves
-    the checked line too, whose check digits then fail. Returns the centres and
-    whether the placement stays uncertain (then no reading can be proven).
+    the checked line too, so the check digits decide; it is returned as the third
+    value for the caller to read when the first placement does not validate. Returns
+    (centres, whether the placement stays uncertain, the all-lines-moved placement).
     """
     if all(slip is None for slip in slips):
-        return centres, False
+        return centres, False, None
     options = [
         [(centres[k], 0.0, False)] + ([(slip[0], slip[1], True)] if slip is not None else [])
         for k, slip in enumerate(slips)
@@ -1134,13 +1193,15 @@ def _resolve_slips(
     scored.sort(key=lambda item: (item[0], item[1]))
     best_misalignment, _, best = scored[0]
     moved = tuple(m for _, _, m in best)
+    together: list[np.ndarray] | None = None
     for misalignment, _, combo in scored[1:]:
         other = tuple(m for _, _, m in combo)
         if misalignment < best_misalignment + params.lattice_slip_alignment:
-            together = all(a != b for a, b in zip(moved, other, strict=True))
-            if not together:
-                return centres, True
-    return [c for c, _, _ in best], False
+            if not all(a != b for a, b in zip(moved, other, strict=True)):
+                return centres, True, None
+            if together is None:
+                together = [c for c, _, _ in combo]
+    return [c for c, _, _ in best], False, together
 
 
 def _misalignment(lines: Sequence[LineGeometry]) -> float:

@@ -273,3 +273,46 @@ def test_a_far_runner_up_backed_by_tesseract_alone_is_not_adopted() -> None:
     texts = ["POUSAWILLTAMS<JONES<<ROBERT<WILLIAM<HENRY<<<", TD3_TRUTH[1]]
     new_rows, new_strict = ocr._adopt_agreed_runner_ups(rows, strict, texts, "TD3")
     assert new_rows[0][9] == "IT" and new_strict[0][9] == "I"
+
+
+def test_a_blurred_line_settles_nothing_on_its_own() -> None:
+    import numpy as np
+
+    from app.vision.document.glyphs import MRZ_CHARSET
+    from app.vision.document.mrz import parse_mrz, position_masks
+
+    result = parse_mrz(TD3_TRUTH, today=TODAY)
+    masks = position_masks("TD3")
+
+    def confident(lines: list[str]) -> list[np.ndarray]:
+        out = []
+        for line in lines:
+            scores = np.full((len(line), len(MRZ_CHARSET)), -20.0)
+            for pos, char in enumerate(line):
+                scores[pos, MRZ_CHARSET.index(char)] = 0.0
+            out.append(scores)
+        return out
+
+    params = ocr.OcrParams()
+    crisp = ocr._certainty(
+        result, confident(TD3_TRUTH), confident(TD3_TRUTH), masks, params, [0.9, 0.9]
+    )
+    assert crisp.self_confirmed
+    blurred = ocr._certainty(
+        result, confident(TD3_TRUTH), confident(TD3_TRUTH), masks, params, [0.5, 0.9]
+    )
+    assert not blurred.self_confirmed
+    assert blurred.clear_lines == frozenset({1})
+    assert not any(line == 0 for line, _ in blurred.settled)
+
+
+def test_stroke_sharpness_falls_with_blur() -> None:
+    import numpy as np
+
+    from app.vision.document import glyph_training
+
+    rng = np.random.default_rng(4)
+    strip = glyph_training.render_line("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", rng).strip
+    sharp = ocr._stroke_sharpness(ocr._ink(strip))
+    soft = ocr._stroke_sharpness(ocr._ink(cv2.GaussianBlur(strip, (0, 0), 2.5)))
+    assert soft < 0.7 * sharp

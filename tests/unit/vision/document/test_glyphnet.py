@@ -131,22 +131,24 @@ def test_an_uncertain_line_takes_the_placement_that_lines_up_with_the_others() -
     strips = [_strip_at(0.0), _strip_at(40.0)]
     anchor = 100.0 + 24.0 * np.arange(30)
     # Line 2 could sit as placed (aligned) or one cell left: it stays.
-    centres, uncertain = ocr._resolve_slips(
+    centres, uncertain, together = ocr._resolve_slips(
         strips, [anchor, anchor.copy()], [None, (anchor - 24.0, -0.5)], PARAMS
     )
-    assert not uncertain and np.allclose(centres[1], anchor)
+    assert not uncertain and together is None and np.allclose(centres[1], anchor)
     # Line 2 was placed one cell right (a stray mark taken for a glyph): it moves back.
-    centres, uncertain = ocr._resolve_slips(
+    centres, uncertain, _ = ocr._resolve_slips(
         strips, [anchor, anchor + 24.0], [None, (anchor.copy(), -0.5)], PARAMS
     )
     assert not uncertain and np.allclose(centres[1], anchor)
-    # Both lines could move together: alignment cannot tell, the check digits will.
-    _, uncertain = ocr._resolve_slips(
+    # Both lines could move together: alignment cannot tell, the check digits will, so
+    # the moved placement comes back for the caller to read if the first fails.
+    centres, uncertain, together = ocr._resolve_slips(
         strips, [anchor, anchor.copy()], [(anchor + 24.0, -1.0), (anchor + 24.0, -1.0)], PARAMS
     )
-    assert not uncertain
+    assert not uncertain and np.allclose(centres[0], anchor)
+    assert together is not None and np.allclose(together[1], anchor + 24.0)
     # Half a cell either way: nothing decides, so the read cannot be proven.
-    _, uncertain = ocr._resolve_slips(
+    _, uncertain, _ = ocr._resolve_slips(
         strips, [anchor, anchor + 12.0], [None, (anchor - 12.0, -0.5)], PARAMS
     )
     assert uncertain
