@@ -135,13 +135,18 @@ def cmd_reviewer_create(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_mrz(args: argparse.Namespace) -> dict[str, Any]:
+    from app.policy_runtime import get_policy
     from app.vision.document.reader import read_document
     from app.vision.faces import load_face_models
 
     image = _load_rgb(args.image)
     started = time.perf_counter()
     reading = read_document(
-        image, today=date.today(), models=load_face_models(), find_portrait=False
+        image,
+        today=date.today(),
+        models=load_face_models(),
+        find_portrait=False,
+        thresholds=get_policy().document_quality,
     )
     out = reading.mrz.to_json()
     out["reason_codes"] = list(reading.reason_codes)
@@ -223,6 +228,7 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
         today=date.today(),
         models=models,
         back=_load_rgb(args.document_back) if args.document_back else None,
+        thresholds=policy.document_quality,
     )
     frames, times = _load_media(args.selfie)
     selfie = evaluate.evaluate_selfie(

@@ -22,6 +22,7 @@ from app.policy import (
     duplicate_check,
     face_match_check,
 )
+from app.vision.document.quality import QualityThresholds
 from app.vision.document.reader import DocumentReading, read_document
 from app.vision.document.viz import compare_printed_with_mrz, read_printed_fields
 from app.vision.faces import FaceAnalysis, FaceModels, analyse_face
@@ -57,9 +58,13 @@ class CaptureVerdict:
     elapsed_ms: float
 
 
-def capture_verdict(image: np.ndarray, *, today: date) -> CaptureVerdict:
+def capture_verdict(
+    image: np.ndarray, *, today: date, thresholds: QualityThresholds | None = None
+) -> CaptureVerdict:
     """Judge a capture (blur, glare, cropping, resolution) without the portrait search."""
-    reading = read_document(image, today=today, find_portrait=False)
+    reading = read_document(
+        image, today=today, find_portrait=False, thresholds=thresholds or QualityThresholds()
+    )
     return CaptureVerdict(
         ok=reading.quality.ok,
         reason_codes=tuple(reading.quality.reason_codes),
@@ -69,16 +74,24 @@ def capture_verdict(image: np.ndarray, *, today: date) -> CaptureVerdict:
 
 
 def evaluate_document(
-    image: np.ndarray, *, today: date, models: FaceModels, back: np.ndarray | None = None
+    image: np.ndarray,
+    *,
+    today: date,
+    models: FaceModels,
+    back: np.ndarray | None = None,
+    thresholds: QualityThresholds | None = None,
 ) -> DocumentEvaluation:
     """Read the document (quality gate, MRZ, portrait, printed fields) into checks.
 
     ID cards (TD1) carry the MRZ on the back: when the front has no valid MRZ and a back
     was captured, the back's MRZ is used, and the portrait still comes from the front.
     """
-    reading = read_document(image, today=today, models=models)
+    thresholds = thresholds or QualityThresholds()
+    reading = read_document(image, today=today, models=models, thresholds=thresholds)
     if back is not None and not reading.mrz.valid:
-        back_reading = read_document(back, today=today, models=models, find_portrait=False)
+        back_reading = read_document(
+            back, today=today, models=models, find_portrait=False, thresholds=thresholds
+        )
         if back_reading.mrz.valid or (back_reading.mrz.found and not reading.mrz.found):
             reading = dataclasses.replace(
                 back_reading,

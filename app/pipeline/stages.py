@@ -177,6 +177,7 @@ def _document(
         today=date.today(),
         models=models,
         back=_load_image(back[-1]) if back else None,
+        thresholds=policy.document_quality,
     )
     _save_checks(session, attempt, result.checks)
     if result.portrait is not None:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import yaml
 
+from app.vision.document.quality import QualityThresholds
 from app.vision.faces.types import FaceQualityThresholds, MatchBands
 
 CHECK_KINDS = frozenset(
@@ -58,6 +59,7 @@ class DocumentPolicy:
     min_age_years: int
     expiry_action: Literal["decline", "resubmission"]
     expiry_grace_days: int
+    capture: QualityThresholds
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,11 @@ class Policy:
     def face_quality(self) -> FaceQualityThresholds:
         """Capture-quality limits handed to ``analyse_face``."""
         return self.face.quality
+
+    @property
+    def document_quality(self) -> QualityThresholds:
+        """Capture-quality limits handed to ``read_document``."""
+        return self.documents.capture
 
     @property
     def duplicate_max_distance(self) -> float:
@@ -187,6 +194,21 @@ def _parse_face(face: _Section) -> FacePolicy:
     )
 
 
+def _parse_capture_quality(section: _Section) -> QualityThresholds:
+    """The document capture gate (blur, glare, resolution, cropping, legibility)."""
+    thresholds = QualityThresholds(
+        min_char_height_px=section.number("min_char_height_px", low=1.0, high=100.0),
+        min_sharpness=section.number("min_sharpness", low=0.0, high=100.0),
+        max_glare_mrz=section.number("max_glare_mrz", low=0.0, high=1.0),
+        max_glare_page=section.number("max_glare_page", low=0.0, high=1.0),
+        crop_tolerance=section.number("crop_tolerance", low=0.0, high=0.5),
+        min_mrz_glyph_score=section.number("min_mrz_glyph_score", low=0.0, high=1.0),
+        min_mrz_stroke_sharpness=section.number("min_mrz_stroke_sharpness", low=0.0, high=5.0),
+    )
+    section.finish()
+    return thresholds
+
+
 def _parse(raw: Any) -> Policy:
     root = _Section(raw, "")
     version = root.get("version")
@@ -215,6 +237,7 @@ def _parse(raw: Any) -> Policy:
     expiry_action = expiry.choice("action", ("decline", "resubmission"))
     grace_days = expiry.integer("grace_days", low=0, high=3650)
     expiry.finish()
+    capture = _parse_capture_quality(docs.section("capture_quality"))
     docs.finish()
     documents = DocumentPolicy(
         accepted_formats=accepted_formats,
@@ -222,6 +245,7 @@ def _parse(raw: Any) -> Policy:
         min_age_years=min_age,
         expiry_action=expiry_action,  # type: ignore[arg-type]
         expiry_grace_days=grace_days,
+        capture=capture,
     )
 
     juris = root.section("restricted_jurisdictions")

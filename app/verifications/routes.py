@@ -197,7 +197,7 @@ def _capture_verdict(rgb):  # type: ignore[no-untyped-def]
 
     from app.pipeline.evaluate import capture_verdict
 
-    return capture_verdict(rgb, today=date.today())
+    return capture_verdict(rgb, today=date.today(), thresholds=get_policy().document_quality)
 
 
 @capture.post("/{verification_id}/selfie", response_model=UploadOut)

@@ -134,6 +134,8 @@ class MrzRead:
     upside_down: bool = False
     corners: np.ndarray | None = field(default=None, repr=False)  # MRZ band TL,TR,BR,BL
     touches_border: bool = False  # the MRZ's ink reaches the edge of the frame
+    # Crispness of the blurriest line (``_stroke_sharpness``); 0 when nothing was found.
+    stroke_sharpness: float = 0.0
 
     @property
     def char_height_px(self) -> float:
@@ -921,6 +923,7 @@ def _read_placement(
     line_geoms = [_geometry(s, c) for s, c in zip(strips, centres, strict=True)]
     if result.valid and slipped:
         result = _not_legible(result, "lattice_unique")
+    sharpness = [_stroke_sharpness(i) for i in inks]
     read = MrzRead(
         result=result,
         lines=tuple(line_geoms),
@@ -929,10 +932,11 @@ def _read_placement(
         upside_down=upside_down,
         corners=_band_corners(line_geoms),
         touches_border=_touches_border(group, gray.shape, scale),
+        stroke_sharpness=min(sharpness),
     )
     crops = [_cells_crop(s.strip, c) for s, c in zip(strips, centres, strict=True)]
     certainty = (
-        _certainty(result, net_scores, scores, masks, params, [_stroke_sharpness(i) for i in inks])
+        _certainty(result, net_scores, scores, masks, params, sharpness)
         if net_scores is not None
         else _Certainty()
     )
@@ -1026,6 +1030,7 @@ def _second_opinion(
         upside_down=read.upside_down,
         corners=read.corners,
         touches_border=read.touches_border,
+        stroke_sharpness=read.stroke_sharpness,
     )
 
 

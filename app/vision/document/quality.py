@@ -49,6 +49,9 @@ class QualityThresholds:
     crop_tolerance: share of the page that may fall outside the frame.
     min_mrz_glyph_score: mean OCR-B template correlation of the MRZ cells below which an
         MRZ that did not read is called unreadable (retake) rather than misread.
+    min_mrz_stroke_sharpness: crispness of the MRZ's blurriest line (99th-percentile ink
+        gradient, ``ocr._stroke_sharpness``) below which an MRZ that did not read is
+        called blurry (retake). Valid reads of the normal tier measure >= 0.70.
     """
 
     min_char_height_px: float = 5.0
@@ -57,6 +60,7 @@ class QualityThresholds:
     max_glare_page: float = 0.06
     crop_tolerance: float = 0.04
     min_mrz_glyph_score: float = 0.85
+    min_mrz_stroke_sharpness: float = 0.65
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,14 @@ def assess_quality(
         reasons.append(REASON_UNREADABLE)
     if location.found and location.cropped:
         reasons.append(REASON_CROPPED)
-    if (location.found or mrz.lines) and sharpness < thresholds.min_sharpness:
+    metrics["mrz_stroke_sharpness"] = round(mrz.stroke_sharpness, 4)
+    # An MRZ that did not read, with strokes too soft to tell E from F: ask for a retake.
+    soft_mrz = (
+        bool(mrz.lines)
+        and not mrz.result.valid
+        and mrz.stroke_sharpness < thresholds.min_mrz_stroke_sharpness
+    )
+    if ((location.found or mrz.lines) and sharpness < thresholds.min_sharpness) or soft_mrz:
         reasons.append(REASON_BLURRY)
     if (
         metrics["glare_mrz"] > thresholds.max_glare_mrz

@@ -131,6 +131,7 @@ def read_document(
                     upside_down=read.upside_down,
                     corners=read.corners,
                     touches_border=read.touches_border,
+                    stroke_sharpness=flat.stroke_sharpness,
                 )
         quality = assess_quality(rgb, location, read, thresholds)
     except (cv2.error, ValueError, FloatingPointError) as error:

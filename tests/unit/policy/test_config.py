@@ -86,6 +86,9 @@ def test_loading_the_same_text_is_equal() -> None:
         ({"documents__accepted_type_codes": ["PP"]}, "single letters"),
         ({"documents__min_age_years": 17.5}, "whole number"),
         ({"documents__expiry__action": "ignore"}, "documents.expiry.action"),
+        ({"documents__capture_quality__max_glare_mrz": 2}, "capture_quality.max_glare_mrz"),
+        ({"documents__capture_quality__min_blur": 1}, "in documents.capture_quality: min_blur"),
+        ({"documents__capture_quality": None}, "documents.capture_quality: missing"),
         ({"restricted_jurisdictions__countries": ["fra"]}, "upper-case ICAO"),
         ({"restricted_jurisdictions__action": "approve"}, "restricted_jurisdictions.action"),
         ({"attempts__max_attempts": 0}, "attempts.max_attempts"),
@@ -142,3 +145,11 @@ def test_the_example_in_docs_policy_md_loads() -> None:
     assert policy.version == "acme-2026-12-01"
     assert policy.liveness.on_failure == "review"
     assert "data_consistency" in policy.required_checks
+
+
+def test_document_capture_limits_come_from_the_policy_file() -> None:
+    from app.vision.document.quality import QualityThresholds
+
+    assert load_policy().document_quality == QualityThresholds()  # shipped = measured defaults
+    strict = load_policy(_edited(documents__capture_quality__min_mrz_stroke_sharpness=0.9))
+    assert strict.document_quality.min_mrz_stroke_sharpness == 0.9
