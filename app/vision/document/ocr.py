@@ -53,6 +53,7 @@ from app.vision.document.mrz import (
 )
 
 _RECT_PITCH = 24.0  # px per character cell in the rectified strip
+_MAX_STEP_CHANGE = 3  # px: lattice steps of neighbouring cells differ by at most this
 _LETTERS = [i for i, c in enumerate(MRZ_CHARSET) if c.isalpha()]
 _DIGITS = [i for i, c in enumerate(MRZ_CHARSET) if c.isdigit()]
 _FILLER = MRZ_CHARSET.index("<")
@@ -63,6 +64,10 @@ class OcrParams:
     """Tunables of the MRZ reader (defaults measured on the specimens and synthetic sets)."""
 
     work_max_side: int = 1600  # the component search runs at about this size
+    # Candidate line groups read per image, largest first. On the 320 benchmark images
+    # and 20 specimens every valid read came from the first group but one (the second:
+    # 100_pass2-uto); each further group costs up to ~0.3 s on a failing image.
+    max_groups: int = 2
     min_chain: int = 14  # glyphs in a chain to count as a text line
     runner_up_margin: float = 0.06  # correlation gap under which a runner-up is offered
     # In fields no check digit covers (names, countries, sex) a character whose runner-up
@@ -547,17 +552,26 @@ def _lattice_by_net(
         return None
     steps = np.arange(low, high + 1)
     n_steps = len(steps)
-    change_cost = (params.lattice_step_cost * (steps[:, None] - steps[None, :]) ** 2).astype(
-        np.float32
-    )
+    # A step may differ from the one before by at most _MAX_STEP_CHANGE px (a change of
+    # 3 px costs 0.9 nats at the default cost; real pitch changes are far smaller).
+    changes = range(-_MAX_STEP_CHANGE, _MAX_STEP_CHANGE + 1)
+    change_cost = [float(params.lattice_step_cost * change**2) for change in changes]
     # score[x, j]: best total with the current cell at column x, entered by steps[j].
     score = np.repeat(glyphness[:, None], n_steps, axis=1)
     back = np.zeros((n_cells, n_cols, n_steps), np.int8)
     for k in range(1, n_cells):
-        # via[x, j]: best predecessor total at column x for a next step steps[j].
-        totals = score[:, :, None] - change_cost[None, :, :]
-        via_arg = totals.argmax(axis=1)
-        via = np.take_along_axis(totals, via_arg[:, None, :], axis=1)[:, 0, :]
+        # via[x, j]: best predecessor total at column x for a next step steps[j]: the
+        # predecessor was entered by steps[j - change].
+        via = np.full((n_cols, n_steps), -np.inf, np.float32)
+        via_arg = np.zeros((n_cols, n_steps), np.int8)
+        for change, cost in zip(changes, change_cost, strict=True):
+            lo, hi = max(0, change), min(n_steps, n_steps + change)
+            if lo >= hi:
+                continue
+            candidate = score[:, lo - change : hi - change] - cost
+            better = candidate > via[:, lo:hi]
+            via[:, lo:hi] = np.where(better, candidate, via[:, lo:hi])
+            via_arg[:, lo:hi] = np.where(better, np.arange(lo, hi) - change, via_arg[:, lo:hi])
         new = np.full((n_cols, n_steps), -np.inf, np.float32)
         for j, step in enumerate(steps):
             new[step:, j] = via[:-step, j] + glyphness[step:]
@@ -1260,30 +1274,40 @@ def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None)
     # Largest, most glyph-like groups first; stop at the first valid read.
     groups.sort(key=lambda g: -sum(len(c.idx) for c in g) * (1.2 if len(g) == 3 else 1.0))
     best: _Attempt | None = None
-    texts_of: dict[int, list[str] | None] = {}
+    # Tesseract's reading per line, per set of line crops (a demoted copy of an attempt
+    # shares its crops; the crops are kept referenced so that their id is never reused);
+    # None once Tesseract failed on them.
+    line_texts: dict[int, tuple[list[np.ndarray], dict[int, str] | None]] = {}
+
+    def tesseract_for(crops: list[np.ndarray], needed: Sequence[int]) -> dict[int, str] | None:
+        cache = line_texts.setdefault(id(crops), (crops, {}))[1]
+        if cache is None:
+            return None
+        missing = [k for k in needed if k not in cache]
+        if missing and params.use_tesseract:
+            got = _tesseract_lines([crops[k] for k in missing])
+            if got is None:
+                line_texts[id(crops)] = (crops, None)
+                return None
+            cache.update(zip(missing, got, strict=True))
+        return cache if all(k in cache for k in needed) else None
 
     def tesseract_texts(attempt: _Attempt) -> list[str] | None:
-        key = id(attempt[1])  # the line crops: shared by a demoted copy of the attempt
-        if key not in texts_of:
-            texts_of[key] = _tesseract_lines(attempt[1]) if params.use_tesseract else None
-        return texts_of[key]
+        crops = attempt[1]
+        cache = tesseract_for(crops, range(len(crops)))
+        return None if cache is None else [cache[k] for k in range(len(crops))]
 
     def confirming_texts(attempt: _Attempt) -> list[str] | None:
         """Tesseract's lines where they are needed; a line the two classifiers settle
         entirely stands for itself (saves a Tesseract run on most documents)."""
         read, crops, certainty = attempt[0], attempt[1], attempt[4]
-        if id(crops) in texts_of or not certainty.clear_lines or not params.use_tesseract:
-            return tesseract_texts(attempt)
         needed = [k for k in range(len(crops)) if k not in certainty.clear_lines]
-        partial = _tesseract_lines([crops[k] for k in needed])
-        if partial is None:
+        cache = tesseract_for(crops, needed)
+        if cache is None:
             return None
-        texts = list(read.result.lines)
-        for k, text in zip(needed, partial, strict=True):
-            texts[k] = text
-        return texts
+        return [cache[k] if k in needed else read.result.lines[k] for k in range(len(crops))]
 
-    for group in groups[:4]:
+    for group in groups[: params.max_groups]:
         attempt = _read_group(gray, group, scale, today, params)
         if attempt is None:
             continue

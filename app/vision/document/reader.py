@@ -118,8 +118,11 @@ def read_document(
     try:
         rgb, read = _read_any_orientation(rgb, today, params)
         location = locate_document(rgb, read, crop_tolerance=thresholds.crop_tolerance)
-        if not read.result.valid and location.method == "outline":
-            # Perspective bends the fixed pitch; the flattened page reads straight.
+        soft = bool(read.lines) and read.stroke_sharpness < params.min_settle_sharpness
+        if not read.result.valid and location.method == "outline" and not soft:
+            # Perspective bends the fixed pitch; the flattened page reads straight. (Not
+            # for an MRZ whose strokes are soft: flattening does not sharpen them, and
+            # the second read is the slowest part of a failing image.)
             assert location.normalised is not None
             flat = read_mrz(location.normalised, today=today, params=params)
             if flat.result.valid:
