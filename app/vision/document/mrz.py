@@ -557,6 +557,10 @@ def _clean_names(field_text: str) -> tuple[str, str, bool, list[str], str]:
         else:
             plausible = False  # letters after the end of the names: misread or misaligned
     given_part = given_part.rstrip("<")
+    if text.startswith("<"):
+        # The field opens with the primary identifier (a name with one component is
+        # the primary identifier): a leading filler is a lattice slipped by one cell.
+        plausible = False
     surname = surname_part.strip("<").replace("<", " ")
     given = given_part.replace("<", " ").strip()
     if not surname or not re.fullmatch(r"[A-Z ]+", surname):

@@ -152,3 +152,12 @@ def test_an_uncertain_line_takes_the_placement_that_lines_up_with_the_others() -
         strips, [anchor, anchor + 12.0], [None, (anchor - 12.0, -0.5)], PARAMS
     )
     assert uncertain
+
+
+def test_misalignment_measures_a_slipped_line_in_pitches() -> None:
+    def line(x0: float, y: float) -> ocr.LineGeometry:
+        return ocr.LineGeometry(start=(x0, y), end=(x0 + 29 * 20.0, y), pitch=20.0, cap_height=18)
+
+    assert ocr._misalignment([line(100, 0), line(100, 40), line(100, 80)]) < 0.01
+    slipped = ocr._misalignment([line(100, 0), line(100, 40), line(120, 80)])
+    assert abs(slipped - 1.0) < 0.01 and slipped > PARAMS.max_line_misalignment

@@ -439,6 +439,15 @@ def test_letters_after_end_of_names_make_read_invalid() -> None:
     assert result.checks["names"] is False
 
 
+def test_a_names_field_opening_with_a_filler_is_a_slipped_read() -> None:
+    # Seen on an unseen synthetic seed (303, hard_0081): the names line of a TD1 read one
+    # cell late, `<WEISS<<JUERGEN<<<...`; every check digit is on the other lines.
+    line1 = "P<UTO<ERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<"
+    result = parse_mrz((line1, TD3_UTO[1]), today=TODAY)
+    assert not result.valid
+    assert result.checks["names"] is False
+
+
 def test_length_repair_in_filler_run() -> None:
     line1 = TD3_UTO[0] + "<<"  # two fillers too many
     line2 = TD3_UTO[1].replace("<<<<<", "<<<<")  # one filler missing
