@@ -20,11 +20,12 @@ import argparse
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
-from app.vision.document.glyphnet import GAP, N_CLASSES, GlyphNet, save_glyphnet
+from app.vision.document.glyphnet import GAP, N_CLASSES, WEIGHTS_PATH, GlyphNet, save_glyphnet
 from app.vision.document.glyphs import FEATURE_DIM, MRZ_CHARSET, to_feature
 
 STRIP_PITCH = 24.0  # must equal ocr._RECT_PITCH
@@ -162,8 +163,13 @@ def _clutter(grey: np.ndarray, centres: np.ndarray, rng: np.random.Generator) ->
     return out
 
 
-def render_line(text: str, rng: np.random.Generator) -> RenderedLine:
-    """Render ``text`` and degrade it like a photographed, rectified MRZ line."""
+def render_line(text: str, rng: np.random.Generator, hard_share: float = 0.0) -> RenderedLine:
+    """Render ``text`` and degrade it like a photographed, rectified MRZ line.
+
+    ``hard_share`` of the lines get the heavy blur of a shaky, out-of-focus capture
+    (Gaussian 0.6-2 px and motion up to 10 px at the camera's resolution).
+    """
+    hard = hard_share > 0 and rng.random() < hard_share
     ink, centres = _ink_map(text, rng)
     paper = _paper(ink.shape, rng)
     ink_level = float(rng.uniform(0, 90))
@@ -175,11 +181,11 @@ def render_line(text: str, rng: np.random.Generator) -> RenderedLine:
     factor = cell_px / STRIP_PITCH
     low_size = (max(round(grey.shape[1] * factor), 8), max(round(grey.shape[0] * factor), 8))
     low = cv2.resize(grey.astype(np.float32), low_size, interpolation=cv2.INTER_AREA)
-    sigma = float(rng.uniform(0.0, 1.1)) ** 1.5
+    sigma = float(rng.uniform(0.6, 2.0)) if hard else float(rng.uniform(0.0, 1.1)) ** 1.5
     if sigma > 0.15:
         low = cv2.GaussianBlur(low, (0, 0), sigma)
-    if rng.random() < 0.25:
-        length = int(rng.integers(2, 5))
+    if rng.random() < (0.6 if hard else 0.25):
+        length = int(rng.integers(3, 11)) if hard else int(rng.integers(2, 5))
         kernel: np.ndarray = np.zeros((length, length), np.float32)
         kernel[length // 2, :] = 1.0 / length
         rot = cv2.getRotationMatrix2D(
@@ -230,13 +236,13 @@ def line_samples(line: RenderedLine, rng: np.random.Generator) -> Iterator[tuple
             yield window(centre), GAP
 
 
-def make_dataset(n_lines: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def make_dataset(n_lines: int, seed: int, hard_share: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Features (n, FEATURE_DIM) float32 and labels (n,) from ``n_lines`` rendered lines."""
     rng = np.random.default_rng(seed)
     feats: list[np.ndarray] = []
     labels: list[int] = []
     for _ in range(n_lines):
-        line = render_line(_random_text(rng), rng)
+        line = render_line(_random_text(rng), rng, hard_share)
         for feature, label in line_samples(line, rng):
             feats.append(feature)
             labels.append(label)
@@ -309,11 +315,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=9303)
     parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--hard-share", type=float, default=0.0)
+    parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     parser.add_argument("--check", action="store_true", help="train and report, do not save")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    features, labels = make_dataset(args.lines, args.seed)
-    held_x, held_y = make_dataset(max(args.lines // 10, 50), args.seed + 1)
+    features, labels = make_dataset(args.lines, args.seed, args.hard_share)
+    held_x, held_y = make_dataset(max(args.lines // 10, 50), args.seed + 1, args.hard_share)
     print(f"samples: {len(labels)} train, {len(held_y)} held out "
           f"({time.perf_counter() - started:.0f} s to render)")  # fmt: skip
     net = train(features, labels, epochs=args.epochs, seed=args.seed)
@@ -321,8 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"held-out renders: glyph accuracy {glyph_acc:.4f}, gap accuracy {gap_acc:.4f} "
           f"({time.perf_counter() - started:.0f} s total)")  # fmt: skip
     if not args.check:
-        save_glyphnet(net)
-        print("wrote app/vision/document/glyphnet.npz")
+        save_glyphnet(net, args.out)
+        print(f"wrote {args.out}")
     return 0
 
 
