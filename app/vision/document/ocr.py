@@ -877,7 +877,13 @@ def _certainty(
         template_top, _ = _top_and_margin(tmpl, mask)
         line_clear = True
         for pos, char in enumerate(line):
-            clear = char == net_top[pos] and margins[pos] >= params.net_checked_margin
+            # Clear: both classifiers read the network's first choice, by a margin. Two
+            # confident errors in one check group can compensate (0->I and 0->O in a
+            # document number move the sum by 150): a second classifier must agree.
+            clear = (
+                char == net_top[pos] == template_top[pos]
+                and margins[pos] >= params.net_checked_margin
+            )
             if (index, pos) in unchecked:
                 if (
                     crisp[index]

@@ -316,3 +316,30 @@ def test_stroke_sharpness_falls_with_blur() -> None:
     sharp = ocr._stroke_sharpness(ocr._ink(strip))
     soft = ocr._stroke_sharpness(ocr._ink(cv2.GaussianBlur(strip, (0, 0), 2.5)))
     assert soft < 0.7 * sharp
+
+
+def test_a_template_disagreement_at_a_checked_position_needs_the_second_engine() -> None:
+    import numpy as np
+
+    from app.vision.document.glyphs import MRZ_CHARSET
+    from app.vision.document.mrz import parse_mrz, position_masks
+
+    result = parse_mrz(TD3_TRUTH, today=TODAY)
+    masks = position_masks("TD3")
+
+    def confident(lines: list[str]) -> list[np.ndarray]:
+        out = []
+        for line in lines:
+            scores = np.full((len(line), len(MRZ_CHARSET)), -20.0)
+            for pos, char in enumerate(line):
+                scores[pos, MRZ_CHARSET.index(char)] = 0.0
+            out.append(scores)
+        return out
+
+    templates = confident(TD3_TRUTH)
+    first = TD3_TRUTH[1][0]
+    other = "7" if first != "7" else "3"
+    templates[1][0, :] = -20.0
+    templates[1][0, MRZ_CHARSET.index(other)] = 0.0  # a digit of the document number
+    certainty = ocr._certainty(result, confident(TD3_TRUTH), templates, masks, ocr.OcrParams())
+    assert not certainty.self_confirmed and 1 not in certainty.clear_lines
