@@ -183,16 +183,22 @@ def _to_gray(image: np.ndarray) -> np.ndarray:
     return image
 
 
-def _components(gray: np.ndarray) -> np.ndarray:
-    """Stats (x, y, w, h, area) of dark blobs that could be glyphs or glyph runs."""
+def _dark_print(gray: np.ndarray, *, min_offset: float, contrast_share: float) -> np.ndarray:
+    """Binary mask of print darker than its neighbourhood by ``contrast_share`` of the
+    image's contrast (at least ``min_offset`` grey levels)."""
     block = max(15, (min(gray.shape) // 30) | 1)
-    # MRZ ink is the darkest print on the page: an offset proportional to the image's
-    # contrast keeps light guilloche patterns from gluing glyphs together.
     low, high = np.percentile(gray[::4, ::4], (2, 98))
-    offset = max(12.0, 0.2 * float(high - low))
-    binary = cv2.adaptiveThreshold(
+    offset = max(min_offset, contrast_share * float(high - low))
+    return cv2.adaptiveThreshold(
         gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, offset
     )
+
+
+def _components(gray: np.ndarray) -> np.ndarray:
+    """Stats (x, y, w, h, area) of dark blobs that could be glyphs or glyph runs."""
+    # MRZ ink is the darkest print on the page: an offset proportional to the image's
+    # contrast keeps light guilloche patterns from gluing glyphs together.
+    binary = _dark_print(gray, min_offset=12.0, contrast_share=0.2)
     _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     stats = stats[1:]
     w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
@@ -329,12 +335,7 @@ def _line_blob_chains(gray: np.ndarray, min_length: float) -> list[_Chain]:
     per line, and each long, thin blob becomes a line with its own angle (``minAreaRect``);
     the reader then rectifies and reads it like any other line.
     """
-    block = max(15, (min(gray.shape) // 30) | 1)
-    low, high = np.percentile(gray[::4, ::4], (2, 98))
-    offset = max(8.0, 0.12 * float(high - low))
-    binary = cv2.adaptiveThreshold(
-        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, offset
-    )
+    binary = _dark_print(gray, min_offset=8.0, contrast_share=0.12)
     # The closing must bridge the gap between glyphs (about half a glyph height) but not
     # the gap between lines: size it from the typical height of glyph-sized blobs.
     _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
@@ -1398,31 +1399,20 @@ def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None)
             return None
         return [cache[k] if k in needed else read.result.lines[k] for k in range(len(crops))]
 
-    for group in groups[: params.max_groups]:
-        attempt = _read_group(gray, group, scale, today, params)
-        if attempt is None:
-            continue
-        if attempt[0].result.valid:
-            if not params.require_confirmation:
-                return attempt[0]
-            certainty = attempt[4]
-            if certainty.self_confirmed:
-                return _self_confirmed(attempt[0])
-            checked = _confirmed(attempt[0], confirming_texts(attempt), certainty.settled)
-            if checked.result.valid:
-                return checked
-            attempt = (checked, attempt[1], attempt[2], attempt[3], attempt[4])
-        if best is None or attempt[0].glyph_score > best[0].glyph_score:
-            best = attempt
-    if best is None:
-        # No line found: the glyphs may be too blurred to chain; try whole-line blobs.
-        blob_groups = _group_lines(_line_blob_chains(work, 0.15 * max(work.shape)))
-        blob_groups.sort(key=lambda g: -sum(c.right - c.left for c in g))
-        for group in blob_groups[: params.max_groups]:
+    for source in ("glyph chains", "line blobs"):
+        if source == "line blobs":
+            if best is not None:
+                break
+            # No line found: the glyphs may be too blurred to chain; try whole-line blobs.
+            groups = _group_lines(_line_blob_chains(work, 0.15 * max(work.shape)))
+            groups.sort(key=lambda g: -sum(c.right - c.left for c in g))
+        for group in groups[: params.max_groups]:
             attempt = _read_group(gray, group, scale, today, params)
             if attempt is None:
                 continue
             if attempt[0].result.valid:
+                if not params.require_confirmation:
+                    return attempt[0]
                 certainty = attempt[4]
                 if certainty.self_confirmed:
                     return _self_confirmed(attempt[0])

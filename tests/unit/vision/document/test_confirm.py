@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from app.vision.document import ocr
@@ -225,7 +226,6 @@ def test_a_clear_read_needs_no_second_engine(
 
 
 def test_certainty_requires_the_networks_clear_first_choice_everywhere() -> None:
-    import numpy as np
 
     from app.vision.document.glyphs import MRZ_CHARSET
     from app.vision.document.mrz import parse_mrz, position_masks
@@ -234,32 +234,21 @@ def test_certainty_requires_the_networks_clear_first_choice_everywhere() -> None
     assert result.valid
     masks = position_masks("TD3")
 
-    def confident(lines: list[str], lead: float) -> list[np.ndarray]:
-        out = []
-        for line in lines:
-            scores = np.full((len(line), len(MRZ_CHARSET)), -20.0)
-            for pos, char in enumerate(line):
-                scores[pos, MRZ_CHARSET.index(char)] = 0.0
-                runner = "<" if char != "<" else "A"
-                scores[pos, MRZ_CHARSET.index(runner)] = -lead
-            out.append(scores)
-        return out
-
     params = ocr.OcrParams()
     sure = ocr._certainty(
-        result, confident(TD3_TRUTH, 6.0), confident(TD3_TRUTH, 1.0), masks, params
+        result, _confident(TD3_TRUTH, 6.0), _confident(TD3_TRUTH, 1.0), masks, params
     )
     assert sure.self_confirmed and (0, 5) in sure.settled
     # One unchecked cell with a close runner-up: settled elsewhere, but not self-confirmed.
-    net = confident(TD3_TRUTH, 6.0)
+    net = _confident(TD3_TRUTH, 6.0)
     net[0][5, MRZ_CHARSET.index("<")] = -2.0
-    unsure = ocr._certainty(result, net, confident(TD3_TRUTH, 1.0), masks, params)
+    unsure = ocr._certainty(result, net, _confident(TD3_TRUTH, 1.0), masks, params)
     assert not unsure.self_confirmed and (0, 5) not in unsure.settled and (0, 6) in unsure.settled
     # The template classifier reading another character un-settles that position.
-    templates = confident(TD3_TRUTH, 1.0)
+    templates = _confident(TD3_TRUTH, 1.0)
     templates[0][6, :] = -20.0
     templates[0][6, MRZ_CHARSET.index("Q")] = 0.0
-    split = ocr._certainty(result, confident(TD3_TRUTH, 6.0), templates, masks, params)
+    split = ocr._certainty(result, _confident(TD3_TRUTH, 6.0), templates, masks, params)
     assert not split.self_confirmed and (0, 6) not in split.settled
 
 
@@ -276,30 +265,19 @@ def test_a_far_runner_up_backed_by_tesseract_alone_is_not_adopted() -> None:
 
 
 def test_a_blurred_line_settles_nothing_on_its_own() -> None:
-    import numpy as np
 
-    from app.vision.document.glyphs import MRZ_CHARSET
     from app.vision.document.mrz import parse_mrz, position_masks
 
     result = parse_mrz(TD3_TRUTH, today=TODAY)
     masks = position_masks("TD3")
 
-    def confident(lines: list[str]) -> list[np.ndarray]:
-        out = []
-        for line in lines:
-            scores = np.full((len(line), len(MRZ_CHARSET)), -20.0)
-            for pos, char in enumerate(line):
-                scores[pos, MRZ_CHARSET.index(char)] = 0.0
-            out.append(scores)
-        return out
-
     params = ocr.OcrParams()
     crisp = ocr._certainty(
-        result, confident(TD3_TRUTH), confident(TD3_TRUTH), masks, params, [0.9, 0.9]
+        result, _confident(TD3_TRUTH), _confident(TD3_TRUTH), masks, params, [0.9, 0.9]
     )
     assert crisp.self_confirmed
     blurred = ocr._certainty(
-        result, confident(TD3_TRUTH), confident(TD3_TRUTH), masks, params, [0.5, 0.9]
+        result, _confident(TD3_TRUTH), _confident(TD3_TRUTH), masks, params, [0.5, 0.9]
     )
     assert not blurred.self_confirmed
     assert blurred.clear_lines == frozenset({1})
@@ -319,7 +297,6 @@ def test_stroke_sharpness_falls_with_blur() -> None:
 
 
 def test_a_template_disagreement_at_a_checked_position_needs_the_second_engine() -> None:
-    import numpy as np
 
     from app.vision.document.glyphs import MRZ_CHARSET
     from app.vision.document.mrz import parse_mrz, position_masks
@@ -327,19 +304,27 @@ def test_a_template_disagreement_at_a_checked_position_needs_the_second_engine()
     result = parse_mrz(TD3_TRUTH, today=TODAY)
     masks = position_masks("TD3")
 
-    def confident(lines: list[str]) -> list[np.ndarray]:
-        out = []
-        for line in lines:
-            scores = np.full((len(line), len(MRZ_CHARSET)), -20.0)
-            for pos, char in enumerate(line):
-                scores[pos, MRZ_CHARSET.index(char)] = 0.0
-            out.append(scores)
-        return out
-
-    templates = confident(TD3_TRUTH)
+    templates = _confident(TD3_TRUTH)
     first = TD3_TRUTH[1][0]
     other = "7" if first != "7" else "3"
     templates[1][0, :] = -20.0
     templates[1][0, MRZ_CHARSET.index(other)] = 0.0  # a digit of the document number
-    certainty = ocr._certainty(result, confident(TD3_TRUTH), templates, masks, ocr.OcrParams())
+    certainty = ocr._certainty(result, _confident(TD3_TRUTH), templates, masks, ocr.OcrParams())
     assert not certainty.self_confirmed and 1 not in certainty.clear_lines
+
+
+def _confident(lines: list[str], lead: float | None = None) -> list[np.ndarray]:
+    """Classifier scores that read ``lines`` with log-probability 0; with ``lead``, a
+    runner-up (the filler, or A for a filler) ``lead`` nats behind each cell."""
+    from app.vision.document.glyphs import MRZ_CHARSET
+
+    out = []
+    for line in lines:
+        scores = np.full((len(line), len(MRZ_CHARSET)), -20.0)
+        for pos, char in enumerate(line):
+            scores[pos, MRZ_CHARSET.index(char)] = 0.0
+            if lead is not None:
+                runner = "<" if char != "<" else "A"
+                scores[pos, MRZ_CHARSET.index(runner)] = -lead
+        out.append(scores)
+    return out
