@@ -552,10 +552,15 @@ def _cell_features(ink: np.ndarray, centres: np.ndarray) -> np.ndarray:
     padded = np.pad(ink, ((0, 0), (pad, pad)))
     pitch = float(np.median(np.diff(centres))) if len(centres) > 1 else _RECT_PITCH
     feats = np.empty((len(_SHIFTS), len(centres), FEATURE_DIM), np.float32)
+    width = max(round(pitch), 1)
     for si, shift in enumerate(_SHIFTS):
         for k, centre in enumerate(centres):
-            x0 = round(centre + shift * pitch - pitch / 2) + pad
-            feats[si, k] = to_feature(padded[y0:y1, x0 : x0 + round(pitch)])
+            # A cell beyond the strip (a lattice moved by one cell at the strip's edge)
+            # reads as the blank border rather than failing.
+            x0 = int(
+                np.clip(round(centre + shift * pitch - pitch / 2) + pad, 0, padded.shape[1] - width)
+            )
+            feats[si, k] = to_feature(padded[y0:y1, x0 : x0 + width])
     return feats
 
 
@@ -1269,8 +1274,12 @@ def _slip_alternative(
     if max(gain_left, gain_right) < -params.lattice_slip_margin:
         return None
     if gain_left >= gain_right:
-        return centres - (centres[1] - centres[0]), gain_left
-    return centres + (centres[-1] - centres[-2]), gain_right
+        moved, gain = centres - (centres[1] - centres[0]), gain_left
+    else:
+        moved, gain = centres + (centres[-1] - centres[-2]), gain_right
+    if moved[0] < 0 or moved[-1] > n_cols - 1:
+        return None  # the moved lattice leaves the strip: not a placement to consider
+    return moved, gain
 
 
 def _resolve_slips(

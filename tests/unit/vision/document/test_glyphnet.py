@@ -161,3 +161,16 @@ def test_misalignment_measures_a_slipped_line_in_pitches() -> None:
     assert ocr._misalignment([line(100, 0), line(100, 40), line(100, 80)]) < 0.01
     slipped = ocr._misalignment([line(100, 0), line(100, 40), line(120, 80)])
     assert abs(slipped - 1.0) < 0.01 and slipped > PARAMS.max_line_misalignment
+
+
+def test_cells_beyond_the_strip_read_as_blank_instead_of_failing() -> None:
+    line = _rendered(2, "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<")
+    ink = ocr._ink(line.strip)
+    outside = line.centres + ink.shape[1]  # a whole lattice past the right edge
+    feats = ocr._cell_features(ink, outside)
+    assert feats.shape[1] == len(outside) and np.isfinite(feats).all()
+    table = ocr._net_table(ink, float(np.median(np.diff(line.centres))))
+    near_edge = line.centres + (ink.shape[1] - 1 - line.centres[-1])  # last cell on the edge
+    assert ocr._slip_alternative(table, near_edge, PARAMS) is None or (
+        ocr._slip_alternative(table, near_edge, PARAMS)[0][-1] <= ink.shape[1] - 1  # type: ignore[index]
+    )
