@@ -107,6 +107,9 @@ class OcrParams:
     # Measured: every valid read of the normal tier (seed 202) >= 0.70; a blurred hard
     # line (seed 7) where both classifiers read E as F with a wide margin: 0.57.
     min_settle_sharpness: float = 0.65
+    # Below this crispness a failed read gets no Tesseract second opinion (the slowest
+    # step of a failing image). Every specimen and normal-tier read measures >= 0.6.
+    min_second_opinion_sharpness: float = 0.5
     # A lattice moved by one cell that reads within this many nats of the chosen one
     # makes the line's placement uncertain; the other lines decide when one placement
     # lines up with them better by ``lattice_slip_alignment`` pitches, else the read
@@ -1434,7 +1437,10 @@ def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None)
     if best is None:
         return MrzRead(result=mrz_not_found())
     read, _, rows, strict_rows, _ = best
-    if params.use_tesseract and read.glyph_score >= params.min_glyph_score:
+    # Tesseract's second opinion on a read that failed; not on strokes so soft that it
+    # reads them worse than the classifiers did.
+    legible = read.stroke_sharpness >= params.min_second_opinion_sharpness
+    if params.use_tesseract and read.glyph_score >= params.min_glyph_score and legible:
         texts = tesseract_texts(best)
         if texts is not None and read.result.format in FORMAT_LINES:
             rows, strict_rows = _adopt_agreed_runner_ups(
