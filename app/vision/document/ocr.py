@@ -598,6 +598,12 @@ def _net_table(ink: np.ndarray, pitch: float) -> np.ndarray:
     return load_glyphnet().log_probs(feats)
 
 
+def _glyphness(table: np.ndarray) -> np.ndarray:
+    """Per column, the log-probability of the most likely character (floored at -12): a
+    gap scores low, and so does a stray mark, which no character explains well."""
+    return np.maximum(table[:, :GAP].max(axis=1), -12.0).astype(np.float32)
+
+
 def _lattice_by_net(
     table: np.ndarray, n_cells: int, pitch: float, params: OcrParams
 ) -> np.ndarray | None:
@@ -612,9 +618,7 @@ def _lattice_by_net(
     slide across long filler runs. The programme runs on pairs of columns (four times
     less work) and each centre is then refined to the best column next to it.
     """
-    # A cell scores the log-probability of its most likely character: a gap scores low,
-    # and so does a stray mark, which no character explains well.
-    glyphness = np.maximum(table[:, :GAP].max(axis=1), -12.0).astype(np.float32)
+    glyphness = _glyphness(table)
     n_cols = len(glyphness)
     unit = _LATTICE_UNIT
     pooled = glyphness[: n_cols - n_cols % unit].reshape(-1, unit).max(axis=1)
@@ -703,18 +707,20 @@ _INVISIBLE_PAIRS = {("S", "8"), ("8", "S"), ("G", "6"), ("6", "G"), ("U", "0"), 
                     ("K", "<"), ("<", "K")}  # fmt: skip
 
 
+def _allowed_classes(kind: str) -> list[int]:
+    """Class indices a position of type-mask ``kind`` may hold (fillers everywhere)."""
+    if kind == "A":
+        return [*_LETTERS, _FILLER]
+    if kind in ("N", "C"):
+        return [*_DIGITS, _FILLER]
+    return list(range(len(MRZ_CHARSET)))
+
+
 def _alternatives(scores: np.ndarray, masks: Sequence[str], margin: float) -> list[str]:
     """Per position: best class allowed by the type mask, then near-tied runner-ups."""
     out: list[str] = []
     for pos, row in enumerate(scores):
-        kind = masks[pos]
-        if kind == "A":
-            allowed = [*_LETTERS, _FILLER]
-        elif kind in ("N", "C"):
-            allowed = [*_DIGITS, _FILLER]
-        else:
-            allowed = list(range(len(MRZ_CHARSET)))
-        ranked = sorted(allowed, key=lambda c: -row[c])
+        ranked = sorted(_allowed_classes(masks[pos]), key=lambda c: -row[c])
         best = row[ranked[0]]
         chars = [MRZ_CHARSET[ranked[0]]]
         for c in ranked[1:4]:
@@ -828,13 +834,7 @@ def _top_and_margin(scores: np.ndarray, mask: str) -> tuple[str, np.ndarray]:
     """Best character allowed by the type mask per cell, and its lead over the next."""
     chars, margins = [], np.zeros(len(scores))
     for pos, row in enumerate(scores):
-        kind = mask[pos]
-        if kind == "A":
-            allowed = [*_LETTERS, _FILLER]
-        elif kind in ("N", "C"):
-            allowed = [*_DIGITS, _FILLER]
-        else:
-            allowed = list(range(len(MRZ_CHARSET)))
+        allowed = _allowed_classes(mask[pos])
         values = row[allowed]
         order = np.argsort(-values)
         chars.append(MRZ_CHARSET[allowed[int(order[0])]])
@@ -1264,7 +1264,7 @@ def _slip_alternative(
     lands on something glyph-like (crossing guilloche strokes look like a filler), the
     two lattices read equally well and nothing in an unchecked line tells them apart.
     """
-    glyphness = np.maximum(table[:, :GAP].max(axis=1), -12.0)
+    glyphness = _glyphness(table)
     n_cols = len(glyphness)
 
     def best_near(x: float) -> float:
