@@ -58,17 +58,19 @@ def main() -> int:
     env = {**os.environ, "IDGATE_DATA_DIR": data_dir}
     for var in ("IDGATE_DATABASE_URL", "IDGATE_BROKER_URL"):
         env.pop(var, None)
-    key = json.loads(
-        subprocess.run(
+
+    def create_key(check: bool) -> str | None:
+        out = subprocess.run(
             [sys.executable, "-m", "app.cli", "apikey", "create", "bench", "--json"],
             env=env,
             cwd=ROOT,
             capture_output=True,
             text=True,
-            check=False,
+            check=check,
         ).stdout
-        or "{}"
-    ).get("api_key")
+        return json.loads(out or "{}").get("api_key")
+
+    key = create_key(check=False)
     if not key:  # the database is created by migrate on first use
         subprocess.run(
             [sys.executable, "-m", "app.cli", "migrate"],
@@ -77,16 +79,9 @@ def main() -> int:
             check=True,
             capture_output=True,
         )
-        key = json.loads(
-            subprocess.run(
-                [sys.executable, "-m", "app.cli", "apikey", "create", "bench", "--json"],
-                env=env,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )["api_key"]
+        key = create_key(check=True)
+        if not key:
+            raise RuntimeError("idgate apikey create printed no api_key")
     server = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         env=env,
