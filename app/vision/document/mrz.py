@@ -464,6 +464,28 @@ def _span_candidates(
     return results
 
 
+def _known_country(
+    rows: Alternatives, positions: Sequence[tuple[int, int]], chosen: Mapping[tuple[int, int], str]
+) -> dict[tuple[int, int], str]:
+    """A country field's characters: as read when the code is on the ICAO list, else the
+    one code on the list that the fewest runner-ups spell (blur confuses O with C or D, N
+    with H). Nothing changes when no code, or more than one, is that close: the field
+    then fails its check. A runner-up is never a settled position, so the second engine
+    still has to agree with it before the read counts as valid."""
+    if is_known_country(_text(chosen, positions)):
+        return {}
+    spelled = [
+        c
+        for c in _span_candidates(rows, positions, 2)
+        if is_known_country(_text(c.chars, positions))
+    ]
+    if not spelled:
+        return {}
+    cheapest = min(c.cost for c in spelled)
+    spelled = [c for c in spelled if c.cost == cheapest]
+    return spelled[0].chars if len(spelled) == 1 else {}
+
+
 def _text(chars: Mapping[tuple[int, int], str], positions: Sequence[tuple[int, int]]) -> str:
     return "".join(chars[p] for p in positions)
 
@@ -726,13 +748,16 @@ def _decode(
 
     final = dict(best)
     final.update(chosen)
+    by_country_list: dict[tuple[int, int], str] = {}
+    for span in (layout.issuing_country, layout.nationality):
+        by_country_list.update(_known_country(rows, span.positions(), final))
+    final.update(by_country_list)
     proven = 0
     for pos, char in sorted(final.items()):
         if char != best[pos]:
             proven += 1
-            corrections.append(
-                f"line {pos[0] + 1} pos {pos[1] + 1}: {best[pos]}->{char} (check digit)"
-            )
+            proof = "country list" if pos in by_country_list else "check digit"
+            corrections.append(f"line {pos[0] + 1} pos {pos[1] + 1}: {best[pos]}->{char} ({proof})")
     lines = tuple("".join(final[(li, i)] for i in range(len(row))) for li, row in enumerate(rows))
 
     def span_text(span: _Span) -> str:

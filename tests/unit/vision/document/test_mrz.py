@@ -486,3 +486,32 @@ def test_garbage_of_the_right_shape_is_found_but_invalid() -> None:
     assert result.found
     assert not result.valid
     assert result.reason_codes == ("mrz_check_failed",)
+
+
+def test_unknown_country_is_spelled_from_runner_ups() -> None:
+    # Blur made the O of UTO a D; the classifier's runner-up there is O, and UTO is the
+    # one listed code that the runner-ups spell: the field is read as UTO.
+    rows = [list(TD3_UTO[0]), list(TD3_UTO[1])]
+    rows[1][12] = "DO"
+    result = parse_mrz_alternatives(rows, today=TODAY)
+    assert result.lines == TD3_UTO
+    assert result.valid
+    assert any("country list" in c for c in result.corrections)
+
+
+def test_unknown_country_with_two_listed_spellings_is_not_guessed() -> None:
+    # AUX is not a country; its runner-ups spell AUS and AUT equally cheaply: no guess,
+    # the field stays as read and fails its check.
+    line1 = "P<AUX" + TD3_UTO[0][5:]
+    rows = [list(line1), list(TD3_UTO[1])]
+    rows[0][4] = "XST"
+    result = parse_mrz_alternatives(rows, today=TODAY)
+    assert result.lines[0][2:5] == "AUX"
+    assert not result.valid
+    assert result.checks["issuing_country"] is False
+
+
+def test_runner_ups_are_not_used_when_the_country_is_listed() -> None:
+    rows = [list(TD3_UTO[0]), list(TD3_UTO[1])]
+    rows[0][3] = "TA"  # UTO is listed; UAO would not be, but nothing needs repairing
+    assert parse_mrz_alternatives(rows, today=TODAY).lines == TD3_UTO
