@@ -1,0 +1,105 @@
+"""Line finding in ocr.py: levelled chaining of tilted blurred text, the cells-per-line
+estimate, and grouping of tilted lines."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from app.vision.document import ocr
+from benchmarks.synth.documents import generate_document
+
+PARAMS = ocr.OcrParams()
+
+
+def _groups(chains: list[ocr._Chain]) -> list[list[ocr._Chain]]:
+    groups = ocr._group_lines(chains)
+    groups.sort(key=lambda g: -sum(len(c.idx) for c in g) * (1.2 if len(g) == 3 else 1.0))
+    return groups
+
+
+@pytest.fixture(scope="module")
+def tilted_blurred_td3() -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """SYNTHETIC hard-tier TD3 (seed 7, #116): tilted 15 degrees, Gaussian and motion blur.
+    Also the true MRZ band corners in photo pixels."""
+    doc = generate_document(7, "hard", 116)
+    gray = cv2.cvtColor(doc.image, cv2.COLOR_RGB2GRAY)
+    return gray, doc.truth_json()["mrz_corners_photo"]
+
+
+def test_tilted_blurred_lines_are_chained_whole_once_levelled(tilted_blurred_td3) -> None:  # type: ignore[no-untyped-def]
+    gray, corners = tilted_blurred_td3
+    work = ocr._work_image(gray, PARAMS)
+    scale = ocr._work_scale(gray, PARAMS)
+    (x0, y0), (x1, y1) = corners[0], corners[1]
+    true_angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+    true_length = math.hypot(x1 - x0, y1 - y0) * scale
+    skew = ocr._text_skew(work)
+    assert abs(skew - true_angle) < 1.5
+    # Unlevelled, the glued runs break the chains: neither line spans the MRZ.
+    plain = _groups(ocr._chains(ocr._components(work), PARAMS.min_chain))
+    assert all(len(c.idx) < 44 for c in plain[0])
+    # Levelled, both lines are whole, and come back in the work image's own pixels.
+    levelled = _groups(ocr._levelled_chains(work, skew, PARAMS.min_chain))[0]
+    assert [len(c.idx) for c in levelled] == [44, 44]
+    for chain in levelled:
+        assert abs(math.degrees(math.atan(chain.slope)) - true_angle) < 1.0
+        length = (chain.right - chain.left) / math.cos(math.atan(chain.slope))
+        assert 0.9 * true_length < length < 1.02 * true_length
+        y_mid = chain.slope * (chain.left + chain.right) / 2 + chain.intercept
+        band = np.array(corners) * scale
+        assert band[:, 1].min() < y_mid < band[:, 1].max()
+    assert ocr._cells_for(levelled, gray, scale) == [44]
+
+
+def test_cells_per_line_follow_the_measured_pitch() -> None:
+    def chain(length: float, pitch: float) -> ocr._Chain:
+        return ocr._Chain(idx=list(range(30)), left=0.0, right=length, pitch=pitch, height=20.0)
+
+    gray = np.full((10, 10), 255, np.uint8)
+    assert ocr._cells_for([chain(43.7 * 20, 20.0)] * 2, gray, 1.0) == [44]
+    assert ocr._cells_for([chain(35.6 * 20, 20.0)] * 2, gray, 1.0) == [36]
+    # Halfway (a chain that stopped short): both counts, nearest first.
+    assert ocr._cells_for([chain(38.9 * 20, 20.0)] * 2, gray, 1.0) == [36, 44]
+    assert ocr._cells_for([chain(40.5 * 20, 20.0)] * 2, gray, 1.0) == [44, 36]
+    assert ocr._cells_for([chain(29.7 * 20, 20.0)] * 3, gray, 1.0) == [30]
+
+
+def test_line_blob_cells_come_from_the_ink_period(shared_data: Path) -> None:
+    """A line blob has no glyphs to measure; the period of its ink gives the count."""
+    gray = cv2.imread(str(shared_data / "documents" / "passport-td3.jpg"), cv2.IMREAD_GRAYSCALE)
+    work = ocr._work_image(gray, PARAMS)
+    scale = ocr._work_scale(gray, PARAMS)
+    group = _groups(ocr._chains(ocr._components(work), PARAMS.min_chain))[0]
+    blobs = [ocr.replace(c, idx=[], pitch=c.height * 1.3) for c in group]  # a poor guess
+    assert abs(ocr._periodic_cells(gray, blobs[0], scale) - 44) < 1.5
+    assert ocr._cells_for(blobs, gray, scale) == [44]
+    # Blank paper has no period: both counts stay open.
+    blank = np.full_like(gray, 230)
+    assert ocr._periodic_cells(blank, blobs[0], scale) == 0.0
+    assert ocr._cells_for(blobs, blank, scale) == [36, 44]
+
+
+@pytest.mark.parametrize("angle_deg", [0.0, 10.0, -15.0])
+def test_lines_three_heights_apart_are_grouped_at_any_tilt(angle_deg: float) -> None:
+    slope = math.tan(math.radians(angle_deg))
+    height, across = 24.0, 3.0 * 24.0  # line spacing measured up to 3 cap heights
+    lines = [
+        ocr._Chain(
+            idx=list(range(44)),
+            height=height,
+            slope=slope,
+            intercept=100.0 + k * across / math.cos(math.radians(angle_deg)),
+            left=50.0,
+            right=1100.0,
+            pitch=24.0,
+        )
+        for k in range(2)
+    ]
+    assert ocr._group_lines(lines) == [lines]
+    apart = [lines[0], ocr.replace(lines[1], intercept=lines[1].intercept * 1.6)]
+    assert ocr._group_lines(apart) == []
