@@ -70,24 +70,12 @@ class OcrParams:
     # 100_pass2-uto); each further group costs up to ~0.3 s on a failing image.
     max_groups: int = 2
     min_chain: int = 14  # glyphs in a chain to count as a text line
-    runner_up_margin: float = 0.06  # correlation gap under which a runner-up is offered
-    # In fields no check digit covers (names, countries, sex) a character whose runner-up
-    # is closer than this makes the read unproven (measured: 0.6% of correct characters,
-    # 8% of wrong ones on the synthetic normal tier).
-    unchecked_margin: float = 0.01
     min_glyph_score: float = 0.55  # mean best correlation below this: not OCR-B / not legible
     use_tesseract: bool = True
-    # An end cell scoring below this suggests the lattice is one cell off; a one-cell
-    # shift is kept when it raises the line's mean glyph score by lattice_shift_gain.
-    lattice_end_score: float = 0.75
-    lattice_shift_gain: float = 0.01
     # A read is valid only when a second engine (Tesseract on the same rectified lines)
     # agrees on every position no check digit covers (see ``confirm.py``). Turning this
     # off is for measurements only: without it, confident glyph errors in names pass.
     require_confirmation: bool = True
-    # "net": the trained cell classifier (glyphnet.py) places the lattice and reads the
-    # cells; "templates": the older template correlation alone (kept for measurements).
-    classifier: str = "net"
     # The network's scores are log-probabilities: a runner-up within this many nats of
     # the best is offered to the check-digit search, and in fields no check digit covers
     # a runner-up within ``net_unchecked_margin`` makes the read unproven.
@@ -752,7 +740,8 @@ def _cells_for(group: list[_Chain], gray: np.ndarray, scale: float) -> list[int]
         extents = [c.right - c.left for c in group]
         estimate = float(np.median(extents)) / float(np.median([c.pitch for c in group])) + 0.32
     else:
-        estimate = _periodic_cells(gray, group[0], scale)
+        # the longest blob: a blob cut short (glare, a gap) holds fewer cells
+        estimate = _periodic_cells(gray, max(group, key=lambda c: c.right - c.left), scale)
     counts = sorted((36, 44), key=lambda n: abs(n - estimate))
     # On whole MRZ lines the estimate lies within 2 cells of the truth (seed 7: 42.9-46.0
     # for 44, 33.5-37.5 for 36). Read at the other count, the lattice's pitch is 20% off,
@@ -941,6 +930,30 @@ def _certainty(
     )
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """One candidate MRZ (its chains) and what reading it needs."""
+
+    gray: np.ndarray  # the input image, grey, full resolution
+    group: list[_Chain]  # in work-image pixels
+    scale: float  # work-image pixels per input pixel
+    today: date
+    params: OcrParams
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """One placement of the cell lattice on the candidate's rectified lines."""
+
+    strips: list[_LineStrip]
+    inks: list[np.ndarray]
+    tables: list[np.ndarray]  # the network's scores along each strip (``_net_table``)
+    centres: list[np.ndarray]  # cell centres per line, strip pixels
+    n_cells: int
+    upside_down: bool
+    slipped: bool  # a line's lattice could sit one cell off (``_resolve_slips``)
+
+
 def _read_group(
     gray: np.ndarray,
     group: list[_Chain],
@@ -949,13 +962,13 @@ def _read_group(
     params: OcrParams,
 ) -> _Attempt | None:
     """Glyph-classifier read of one candidate MRZ: (read, line crops, rows, strict rows)."""
+    candidate = _Candidate(gray, group, scale, today, params)
     best: _Attempt | None = None
-    use_net = params.classifier == "net"
-    # First each line's own extent; if that does not read, the group's common extent with
-    # one-cell lattice shifts (chains that stopped short, stray marks at a line's start).
+    # First each line's own extent; if that does not read, the group's common extent
+    # (chains that stopped short, stray marks at a line's start).
     variants = [(group, False), (_common_extent(group), True)]
-    for (lines, shift), n_cells in itertools.product(variants, _cells_for(group, gray, scale)):
-        if shift and best is not None and best[0].result.valid:
+    for (lines, common), n_cells in itertools.product(variants, _cells_for(group, gray, scale)):
+        if common and best is not None and best[0].result.valid:
             break
         strips = [_rectify(gray, chain, n_cells, scale) for chain in lines]
         for upside_down in (False, True):
@@ -967,81 +980,63 @@ def _read_group(
                 strips = [_turn(s) for s in reversed(strips)]
             inks = [_ink(s.strip) for s in strips]
             centres = [_cell_centres(i[slice(*_band(i))].sum(axis=0), n_cells) for i in inks]
-            slipped = False
-            placements = [centres]
             tables: list[np.ndarray] = []
-            if use_net:
-                slips = []
-                for k, ink in enumerate(inks):
-                    pitch = float(np.median(np.diff(centres[k])))
-                    table = _net_table(ink, pitch)
-                    placed = _lattice_by_net(table, n_cells, pitch, params)
-                    if placed is not None:
-                        centres[k] = placed
-                    tables.append(table)
-                    slips.append(_slip_alternative(table, centres[k], params))
-                centres, slipped, together = _resolve_slips(strips, centres, slips, params)
-                placements = [centres] if together is None else [centres, together]
+            slips = []
+            for k, ink in enumerate(inks):
+                pitch = float(np.median(np.diff(centres[k])))
+                table = _net_table(ink, pitch)
+                placed = _lattice_by_net(table, n_cells, pitch, params)
+                if placed is not None:
+                    centres[k] = placed
+                tables.append(table)
+                slips.append(_slip_alternative(table, centres[k], params))
+            centres, slipped, together = _resolve_slips(strips, centres, slips, params)
+            placements = [centres] if together is None else [centres, together]
             for placement_index, centres in enumerate(placements):
                 if placement_index and best is not None and best[0].result.valid:
                     break
-                attempt = _read_placement(
-                    gray, group, scale, today, params, strips, inks, tables, centres,
-                    n_cells, shift, upside_down, slipped, best, shift or placement_index > 0,
-                )  # fmt: skip
+                placement = _Placement(strips, inks, tables, centres, n_cells, upside_down, slipped)
+                fallback = common or placement_index > 0
+                attempt = _read_placement(candidate, placement, best, fallback)
                 if attempt is not None:
                     best = attempt
     return best
 
 
 def _read_placement(
-    gray: np.ndarray,
-    group: list[_Chain],
-    scale: float,
-    today: date,
-    params: OcrParams,
-    strips: list[_LineStrip],
-    inks: list[np.ndarray],
-    tables: list[np.ndarray],
-    centres: list[np.ndarray],
-    n_cells: int,
-    shift: bool,
-    upside_down: bool,
-    slipped: bool,
-    best: _Attempt | None,
-    fallback: bool,
+    candidate: _Candidate, placement: _Placement, best: _Attempt | None, fallback: bool
 ) -> _Attempt | None:
     """Read one placement of the cell lattice; None when it does not improve on ``best``
     (a fallback replaces an earlier reading only when it reads)."""
-    net_scores: list[np.ndarray] | None = None
-    if tables:
-        net_scores = [_net_scores(t, c) for t, c in zip(tables, centres, strict=True)]
-    use_net = net_scores is not None
+    gray, group, scale = candidate.gray, candidate.group, candidate.scale
+    today, params = candidate.today, candidate.params
+    strips, inks, tables, centres = (
+        placement.strips, placement.inks, placement.tables, placement.centres
+    )  # fmt: skip
+    n_cells, upside_down, slipped = placement.n_cells, placement.upside_down, placement.slipped
+    net_scores = [_net_scores(t, c) for t, c in zip(tables, centres, strict=True)]
+    # The template classifier: the glyph score (does this look like OCR-B at all?) and
+    # the second opinion that lets a position settle without Tesseract.
     scores = [_classify_cells(_cell_features(i, c)) for i, c in zip(inks, centres, strict=True)]
-    for k, ink in enumerate(inks):
-        if shift and not use_net:
-            scores[k], centres[k] = _best_lattice_shift(ink, centres[k], scores[k], params)
     glyph_score = float(np.mean([s.max(axis=1).mean() for s in scores]))
     worse = best is not None and glyph_score <= best[0].glyph_score
     if worse and not fallback:
         return None
-    read_scores = net_scores if net_scores is not None else scores
-    margin, unchecked_margin = (
-        (params.net_runner_up_margin, params.net_unchecked_margin)
-        if net_scores is not None
-        else (params.runner_up_margin, params.unchecked_margin)
-    )
-    first_char = MRZ_CHARSET[int(read_scores[0][0].argmax())]
+    first_char = MRZ_CHARSET[int(net_scores[0][0].argmax())]
     fmt = _format_for(len(group), n_cells, first_char)
     masks = position_masks(fmt)
-    rows = [_alternatives(s, m, margin) for s, m in zip(read_scores, masks, strict=True)]
+    rows = [
+        _alternatives(s, m, params.net_runner_up_margin)
+        for s, m in zip(net_scores, masks, strict=True)
+    ]
     strict_rows = [
-        _alternatives(s, m, unchecked_margin) for s, m in zip(read_scores, masks, strict=True)
+        _alternatives(s, m, params.net_unchecked_margin)
+        for s, m in zip(net_scores, masks, strict=True)
     ]
     result = parse_mrz_alternatives(
         rows, today=today, base_confidence=glyph_score, require_unique=True
     )
-    if net_scores is not None and result.checks.get("unambiguous") is False:
+    if result.checks.get("unambiguous") is False:
         # Runner-ups of several cells pass the checks together. Offer only the
         # close ones: a check digit still has to prove any change, the read is
         # still confirmed below, and a remaining tie stays ambiguous.
@@ -1078,38 +1073,8 @@ def _read_placement(
         stroke_sharpness=min(sharpness),
     )
     crops = [_cells_crop(s.strip, c) for s, c in zip(strips, centres, strict=True)]
-    certainty = (
-        _certainty(result, net_scores, scores, masks, params, sharpness)
-        if net_scores is not None
-        else _Certainty()
-    )
+    certainty = _certainty(result, net_scores, scores, masks, params, sharpness)
     return (read, crops, rows, strict_rows, certainty)
-
-
-def _best_lattice_shift(
-    ink: np.ndarray, centres: np.ndarray, scores: np.ndarray, params: OcrParams
-) -> tuple[np.ndarray, np.ndarray]:
-    """Move the cell lattice by one whole cell when an end cell does not look like a glyph.
-
-    The lattice takes the run of cells holding the most ink, which a stray mark beside
-    the line can push one cell off: the cells then read as one stray end cell and one
-    lost glyph at the other end. A shift is kept only when it raises the line's mean
-    glyph score by ``params.lattice_shift_gain``.
-    """
-    best = scores.max(axis=1)
-    if min(float(best[0]), float(best[-1])) >= params.lattice_end_score:
-        return scores, centres
-    pitch = float(np.median(np.diff(centres)))
-    base = float(best.mean())
-    for delta in (-1.0, 1.0):
-        moved = centres + delta * pitch
-        if moved[0] < 0 or moved[-1] >= ink.shape[1]:
-            continue
-        moved_scores = _classify_cells(_cell_features(ink, moved))
-        gain = float(moved_scores.max(axis=1).mean())
-        if gain > base + params.lattice_shift_gain:
-            scores, centres, base = moved_scores, moved, gain
-    return scores, centres
 
 
 def _common_extent(group: list[_Chain]) -> list[_Chain]:
@@ -1467,8 +1432,7 @@ def _find_and_read(gray: np.ndarray, today: date, params: OcrParams) -> MrzRead:
     work = _work_image(gray, params)
     try:
         load_templates()
-        if params.classifier == "net":
-            load_glyphnet()
+        load_glyphnet()
     except (GlyphFontMissing, GlyphNetMissing):
         return MrzRead(result=mrz_not_found())
     # Tilted text that motion blur glued into runs defeats the glyph chaining (a run's
