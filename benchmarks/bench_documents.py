@@ -404,6 +404,7 @@ def _warm_up() -> None:
 
     load_templates()
     load_glyphnet()
+    load_glyphnet("soft")
     load_face_models()
 
 

@@ -57,7 +57,15 @@ celery_app = make_celery(get_settings())
 @worker_process_init.connect
 def _load_models_once(**_kwargs: object) -> None:
     """Heavy models load once in each worker process, never in the web app."""
+    from app.vision.document.glyphnet import GlyphNetMissing, load_glyphnet
+    from app.vision.document.glyphs import GlyphFontMissing, load_templates
     from app.vision.faces.models import load_face_models
 
     load_face_models()
-    log.info("face models loaded")
+    try:  # the MRZ reader reports mrz_not_found itself when these are missing
+        load_templates()
+        load_glyphnet()
+        load_glyphnet("soft")
+    except (GlyphFontMissing, GlyphNetMissing) as error:
+        log.warning("MRZ models not loaded: %s", error)
+    log.info("models loaded")

@@ -8,7 +8,9 @@ character by character and compared after the type masks, agrees:
 
 - on every position no check digit covers, and
 - on all but at most one position of each check-digit group (a check digit catches a
-  single error, not two errors whose weighted sums happen to differ by a multiple of 10).
+  single error, not two errors whose weighted sums happen to differ by a multiple of 10);
+  and where the reader's own classifiers were unsure of two or more positions of one
+  group, it must read all but one of those the same.
 
 Everything here is plain text in, plain values out.
 """
@@ -130,11 +132,27 @@ def _opinions(lines: Sequence[str], fmt: str, others: Sequence[str]) -> set[Posi
     return opinions
 
 
+def _same_reading(lines: Sequence[str], fmt: str, others: Sequence[str]) -> set[Position]:
+    """Positions where ``others`` (aligned, masked like the read) read the read's
+    character; for a filler, any of Tesseract's usual readings of the chevron."""
+    masks = position_masks(fmt)
+    same: set[Position] = set()
+    for line_index, (line, other) in enumerate(zip(lines, others, strict=True)):
+        for pos, (char, seen) in enumerate(zip(line, align(line, other), strict=True)):
+            if seen is None:
+                continue
+            as_filler = char == "<" and seen in FILLER_READINGS
+            if as_filler or mask_character(seen, masks[line_index][pos]) == char:
+                same.add((line_index, pos))
+    return same
+
+
 def confirm_read(
     lines: Sequence[str],
     fmt: str,
     others: Sequence[str] | None,
     settled: frozenset[Position] = frozenset(),
+    doubtful: frozenset[Position] = frozenset(),
 ) -> Confirmation:
     """Is the read ``lines`` (format ``fmt``) confirmed by another engine's ``others``?
 
@@ -142,16 +160,22 @@ def confirm_read(
     with a wide margin (see ``ocr._certainty``): the other engine's disagreement there is
     not held against the read (Tesseract's stock model misreads OCR-B far more often
     than a settled cell is wrong; measured in benchmarks/NOTES-mrz.md).
+
+    ``doubtful`` are checked positions the reader's classifiers were unsure of. A check
+    group holding two or more of them is proven only when the other engine reads all
+    but one of them exactly as the read does (two doubtful cells can be two errors that
+    compensate in the check digit: ``<<<<<<<<<<9`` read ``<<<<<<I<<<<5`` passes).
     """
     if fmt not in FORMAT_LINES or others is None or len(others) != len(lines):
         return Confirmation(confirmed=False, unconfirmed=(), overloaded_groups=("engine",))
     differ = disagreements(lines, fmt, others)
     unconfirmed = tuple(sorted((differ & unchecked_positions(fmt)) - settled))
     opinions = _opinions(lines, fmt, others)
+    unbacked = doubtful - _same_reading(lines, fmt, others)
     overloaded = tuple(
         name
         for name, positions in check_digit_groups(fmt, lines).items()
-        if len(opinions & set(positions)) >= 2
+        if len(opinions & set(positions)) >= 2 or len(unbacked & set(positions)) >= 2
     )
     return Confirmation(
         confirmed=not unconfirmed and not overloaded,

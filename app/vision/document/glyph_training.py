@@ -8,10 +8,12 @@ JPEG, and back up to the strip size the way the reader rectifies a line. Windows
 on a glyph are labelled with it; windows centred between two glyphs (or on the empty
 margin) with the gap class.
 
-    uv run python -m app.vision.document.glyph_training            # writes glyphnet.npz
-    uv run python -m app.vision.document.glyph_training --check    # accuracy only
+    uv run python -m app.vision.document.glyph_training              # glyphnet.npz
+    uv run python -m app.vision.document.glyph_training --kind soft  # glyphnet-soft.npz
+    uv run python -m app.vision.document.glyph_training --check      # accuracy only
 
-Pure NumPy / OpenCV / Pillow; about two minutes on two cores.
+Pure NumPy / OpenCV / Pillow; about two minutes on two cores for the sharp network, about
+eighteen for the soft one (three times the lines, all heavily blurred, twice the units).
 """
 
 from __future__ import annotations
@@ -19,19 +21,35 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from app.vision.document.glyphnet import GAP, N_CLASSES, WEIGHTS_PATH, GlyphNet, save_glyphnet
+from app.vision.document.glyphnet import GAP, N_CLASSES, WEIGHTS_PATHS, GlyphNet, save_glyphnet
 from app.vision.document.glyphs import FEATURE_DIM, MRZ_CHARSET, to_feature
 
 STRIP_PITCH = 24.0  # must equal ocr._RECT_PITCH
 STRIP_HEIGHT = round(STRIP_PITCH * 2.2)
 MARGIN_CELLS = 5  # must equal ocr._MARGIN_CELLS
-VERSION = "glyphnet-2"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one shipped network is trained (seed 9303 for both)."""
+
+    lines: int  # rendered training lines
+    hidden: int  # hidden units
+    epochs: int
+    hard_share: float  # share of lines with the heavy blur of a shaky, out-of-focus capture
+    version: str
+
+
+KINDS = {
+    "sharp": Recipe(lines=3000, hidden=256, epochs=12, hard_share=0.0, version="glyphnet-2"),
+    "soft": Recipe(lines=9000, hidden=512, epochs=20, hard_share=1.0, version="glyphnet-soft-1"),
+}
 
 
 @dataclass(frozen=True)
@@ -258,6 +276,7 @@ def train(
     batch: int = 256,
     lr: float = 2e-3,
     seed: int = 0,
+    version: str = "glyphnet-dev",
 ) -> GlyphNet:
     """Softmax cross-entropy, Adam, a cosine learning-rate decay; plain NumPy."""
     rng = np.random.default_rng(seed)
@@ -297,7 +316,7 @@ def train(
                 m_hat = m[i] / (1 - 0.9**step)
                 v_hat = v[i] / (1 - 0.999**step)
                 params[i] -= (rate * m_hat / (np.sqrt(v_hat) + 1e-8)).astype(np.float32)
-    return GlyphNet(w1=w1, b1=b1, w2=w2, b2=b2, version=VERSION)
+    return GlyphNet(w1=w1, b1=b1, w2=w2, b2=b2, version=version)
 
 
 def accuracy(net: GlyphNet, features: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -312,25 +331,42 @@ def accuracy(net: GlyphNet, features: np.ndarray, labels: np.ndarray) -> tuple[f
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=3000)
+    parser.add_argument("--kind", choices=sorted(KINDS), default="sharp")
+    parser.add_argument("--lines", type=int)
+    parser.add_argument("--hidden", type=int)
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--hard-share", type=float)
     parser.add_argument("--seed", type=int, default=9303)
-    parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--hard-share", type=float, default=0.0)
-    parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
+    parser.add_argument("--out", type=Path)
     parser.add_argument("--check", action="store_true", help="train and report, do not save")
     args = parser.parse_args(argv)
+    recipe = KINDS[args.kind]
+    overrides = {
+        name: getattr(args, name)
+        for name in ("lines", "hidden", "epochs", "hard_share")
+        if getattr(args, name) is not None
+    }
+    if overrides:
+        recipe = replace(recipe, **overrides, version=f"{recipe.version}-custom")
+    lines, hidden, epochs, hard_share = (
+        recipe.lines, recipe.hidden, recipe.epochs, recipe.hard_share
+    )  # fmt: skip
+    out = args.out or WEIGHTS_PATHS[args.kind]
     started = time.perf_counter()
-    features, labels = make_dataset(args.lines, args.seed, args.hard_share)
-    held_x, held_y = make_dataset(max(args.lines // 10, 50), args.seed + 1, args.hard_share)
+    features, labels = make_dataset(lines, args.seed, hard_share)
+    held_x, held_y = make_dataset(max(lines // 10, 50), args.seed + 1, hard_share)
     print(f"samples: {len(labels)} train, {len(held_y)} held out "
           f"({time.perf_counter() - started:.0f} s to render)")  # fmt: skip
-    net = train(features, labels, epochs=args.epochs, seed=args.seed)
+    net = train(
+        features, labels, hidden=hidden, epochs=epochs, seed=args.seed,
+        version=recipe.version,
+    )  # fmt: skip
     glyph_acc, gap_acc = accuracy(net, held_x, held_y)
     print(f"held-out renders: glyph accuracy {glyph_acc:.4f}, gap accuracy {gap_acc:.4f} "
           f"({time.perf_counter() - started:.0f} s total)")  # fmt: skip
     if not args.check:
-        save_glyphnet(net, args.out)
-        print(f"wrote {args.out}")
+        save_glyphnet(net, out)
+        print(f"wrote {out} ({net.version})")
     return 0
 
 

@@ -8,9 +8,15 @@ learns what separates look-alikes (E/F, K/X, O/C/Q) under those conditions. Its 
 cell lattice (a window is "on a glyph" when the gap class is unlikely).
 
 Input: the same feature vectors as the templates (``glyphs.to_feature``). Output: natural
-log-probabilities over ``MRZ_CHARSET`` plus the gap class. The weights are a NumPy archive
+log-probabilities over ``MRZ_CHARSET`` plus the gap class. The weights are NumPy archives
 committed next to this module, produced by ``python -m app.vision.document.glyph_training``
-from Debian's ``fonts-ocr-b`` alone (no downloaded model or data).
+from Debian's ``fonts-ocr-b`` alone (no downloaded model or data). Two networks ship:
+
+- ``sharp`` (``glyphnet.npz``): trained on captures from crisp to moderately soft; it reads
+  every line crisp enough to settle positions on its own;
+- ``soft`` (``glyphnet-soft.npz``, twice the hidden units): trained only on the heavy blur
+  of shaky, out-of-focus captures; it reads the lines too soft to settle anything, whose
+  unchecked positions a second engine must confirm in any case.
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ from app.vision.document.glyphs import FEATURE_DIM, MRZ_CHARSET
 GAP = len(MRZ_CHARSET)  # index of the "between glyphs / no glyph" class
 N_CLASSES = len(MRZ_CHARSET) + 1
 WEIGHTS_PATH = Path(__file__).with_name("glyphnet.npz")
+WEIGHTS_PATHS = {"sharp": WEIGHTS_PATH, "soft": Path(__file__).with_name("glyphnet-soft.npz")}
 
 _lock = threading.Lock()
-_cached: GlyphNet | None = None
+_cached: dict[str, GlyphNet] = {}
 
 
 class GlyphNetMissing(RuntimeError):
@@ -85,12 +92,12 @@ def _read(path: Path) -> GlyphNet:
     return net
 
 
-def load_glyphnet() -> GlyphNet:
-    """The process-wide network, read on first use."""
-    global _cached
-    if _cached is not None:
-        return _cached
+def load_glyphnet(kind: str = "sharp") -> GlyphNet:
+    """The process-wide network of ``kind`` ("sharp" or "soft"), read on first use."""
+    net = _cached.get(kind)
+    if net is not None:
+        return net
     with _lock:
-        if _cached is None:
-            _cached = _read(WEIGHTS_PATH)
-    return _cached
+        if kind not in _cached:
+            _cached[kind] = _read(WEIGHTS_PATHS[kind])
+    return _cached[kind]

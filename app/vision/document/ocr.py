@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from app.vision.document.confirm import align, confirm_read
-from app.vision.document.glyphnet import GAP, GlyphNetMissing, load_glyphnet
+from app.vision.document.glyphnet import GAP, GlyphNet, GlyphNetMissing, load_glyphnet
 from app.vision.document.glyphs import (
     FEATURE_DIM,
     FEATURE_SHAPE,
@@ -91,7 +91,9 @@ class OcrParams:
     # settled at 2.0 or above; 3.0 keeps a margin (benchmarks/NOTES-mrz.md).
     net_settled_margin: float = 3.0
     net_checked_margin: float = 1.1
-    # Lines less crisp than this (``_stroke_sharpness``) settle nothing on their own.
+    # Lines less crisp than this (``_stroke_sharpness``) settle nothing on their own, and
+    # are read by the network trained on heavy blur (``glyphnet.py``: "soft"; seed 7 hard
+    # tier 56 -> 63 exact with it, normal tier unchanged).
     # Measured: every valid read of the normal tier (seed 202) >= 0.70; a blurred hard
     # line (seed 7) where both classifiers read E as F with a wide margin: 0.57.
     min_settle_sharpness: float = 0.65
@@ -566,8 +568,9 @@ def _area_matrix(n_in: int, n_out: int) -> np.ndarray:
     return cv2.resize(eye, (n_out, n_in), interpolation=cv2.INTER_AREA)
 
 
-def _net_table(ink: np.ndarray, pitch: float) -> np.ndarray:
-    """The network's log-probabilities for a window centred at every strip column.
+def _net_table(ink: np.ndarray, pitch: float, net: GlyphNet | None = None) -> np.ndarray:
+    """``net``'s (default: the sharp network's) log-probabilities for a window centred at
+    every strip column.
 
     Equivalent to ``to_feature`` on each window (area resampling is separable, so one
     matrix product per axis replaces a resize per window), about ten times faster.
@@ -587,7 +590,7 @@ def _net_table(ink: np.ndarray, pitch: float) -> np.ndarray:
     feats -= feats.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(feats, axis=1, keepdims=True)
     feats /= np.where(norms > 1e-6, norms, 1.0)
-    return load_glyphnet().log_probs(feats)
+    return (net or load_glyphnet()).log_probs(feats)
 
 
 def _glyphness(table: np.ndarray) -> np.ndarray:
@@ -843,6 +846,10 @@ class _Certainty:
     settled: frozenset[tuple[int, int]] = frozenset()
     clear_lines: frozenset[int] = frozenset()  # lines the classifiers settle entirely
     self_confirmed: bool = False
+    # Checked positions the classifiers are unsure of (they disagree, or the network's
+    # lead is under ``net_checked_margin``): two of them in one check group can be two
+    # errors that compensate, so the second engine must read them the same.
+    doubtful: frozenset[tuple[int, int]] = frozenset()
 
 
 _Attempt = tuple[MrzRead, list[np.ndarray], list[list[str]], list[list[str]], _Certainty]
@@ -893,6 +900,7 @@ def _certainty(
         else [value >= params.min_settle_sharpness for value in sharpness]
     )
     settled: set[tuple[int, int]] = set()
+    doubtful: set[tuple[int, int]] = set()
     clear_lines: set[int] = set()
     unchecked = unchecked_positions(fmt)
     for index, (line, net, tmpl, mask) in enumerate(
@@ -920,6 +928,8 @@ def _certainty(
                     settled.add((index, pos))
                 else:
                     clear = False
+            elif not clear:
+                doubtful.add((index, pos))
             line_clear = line_clear and clear
         if line_clear and crisp[index]:
             clear_lines.add(index)
@@ -927,6 +937,7 @@ def _certainty(
         settled=frozenset(settled),
         clear_lines=frozenset(clear_lines),
         self_confirmed=len(clear_lines) == len(result.lines),
+        doubtful=frozenset(doubtful),
     )
 
 
@@ -947,11 +958,20 @@ class _Placement:
 
     strips: list[_LineStrip]
     inks: list[np.ndarray]
+    sharpness: list[float]  # per line (``_stroke_sharpness``)
     tables: list[np.ndarray]  # the network's scores along each strip (``_net_table``)
     centres: list[np.ndarray]  # cell centres per line, strip pixels
     n_cells: int
     upside_down: bool
     slipped: bool  # a line's lattice could sit one cell off (``_resolve_slips``)
+
+
+def _network_for(sharpness: float, params: OcrParams) -> GlyphNet:
+    """The cell network for a line this crisp: lines too soft to settle anything on their
+    own get the network trained on heavy blur (their unchecked positions still need the
+    second engine); all others the sharp network, which the settling rules were
+    calibrated on."""
+    return load_glyphnet("soft" if sharpness < params.min_settle_sharpness else "sharp")
 
 
 def _read_group(
@@ -982,9 +1002,10 @@ def _read_group(
             centres = [_cell_centres(i[slice(*_band(i))].sum(axis=0), n_cells) for i in inks]
             tables: list[np.ndarray] = []
             slips = []
+            sharpness = [_stroke_sharpness(i) for i in inks]
             for k, ink in enumerate(inks):
                 pitch = float(np.median(np.diff(centres[k])))
-                table = _net_table(ink, pitch)
+                table = _net_table(ink, pitch, _network_for(sharpness[k], params))
                 placed = _lattice_by_net(table, n_cells, pitch, params)
                 if placed is not None:
                     centres[k] = placed
@@ -995,7 +1016,9 @@ def _read_group(
             for placement_index, centres in enumerate(placements):
                 if placement_index and best is not None and best[0].result.valid:
                     break
-                placement = _Placement(strips, inks, tables, centres, n_cells, upside_down, slipped)
+                placement = _Placement(
+                    strips, inks, sharpness, tables, centres, n_cells, upside_down, slipped
+                )
                 fallback = common or placement_index > 0
                 attempt = _read_placement(candidate, placement, best, fallback)
                 if attempt is not None:
@@ -1061,7 +1084,7 @@ def _read_placement(
     if result.valid and _misalignment(line_geoms) > params.max_line_misalignment:
         # One line's lattice sits a cell off the others' and nothing flagged it.
         result = _not_legible(result, "lines_aligned")
-    sharpness = [_stroke_sharpness(i) for i in inks]
+    sharpness = placement.sharpness
     read = MrzRead(
         result=result,
         lines=tuple(line_geoms),
@@ -1216,11 +1239,14 @@ def _self_confirmed(read: MrzRead) -> MrzRead:
 
 
 def _confirmed(
-    read: MrzRead, texts: list[str] | None, settled: frozenset[tuple[int, int]] = frozenset()
+    read: MrzRead,
+    texts: list[str] | None,
+    settled: frozenset[tuple[int, int]] = frozenset(),
+    doubtful: frozenset[tuple[int, int]] = frozenset(),
 ) -> MrzRead:
     """``read`` unchanged when the second engine confirms it, else demoted to not valid."""
     fmt = read.result.format or ""
-    confirmation = confirm_read(read.result.lines, fmt, texts, settled)
+    confirmation = confirm_read(read.result.lines, fmt, texts, settled, doubtful)
     checks = dict(read.result.checks)
     checks["second_engine_agrees"] = confirmation.confirmed
     result = read.result
@@ -1433,6 +1459,7 @@ def _find_and_read(gray: np.ndarray, today: date, params: OcrParams) -> MrzRead:
     try:
         load_templates()
         load_glyphnet()
+        load_glyphnet("soft")
     except (GlyphFontMissing, GlyphNetMissing):
         return MrzRead(result=mrz_not_found())
     # Tilted text that motion blur glued into runs defeats the glyph chaining (a run's
@@ -1496,7 +1523,9 @@ def _find_and_read(gray: np.ndarray, today: date, params: OcrParams) -> MrzRead:
                 certainty = attempt[4]
                 if certainty.self_confirmed:
                     return _self_confirmed(attempt[0])
-                checked = _confirmed(attempt[0], confirming_texts(attempt), certainty.settled)
+                checked = _confirmed(
+                    attempt[0], confirming_texts(attempt), certainty.settled, certainty.doubtful
+                )
                 if checked.result.valid:
                     return checked
                 attempt = (checked, attempt[1], attempt[2], attempt[3], attempt[4])

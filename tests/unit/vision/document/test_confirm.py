@@ -328,3 +328,59 @@ def _confident(lines: list[str], lead: float | None = None) -> list[np.ndarray]:
                 scores[pos, MRZ_CHARSET.index(runner)] = -lead
         out.append(scores)
     return out
+
+
+# SYNTHETIC seed 303, normal_0132 (a TD1 whose MRZ crosses a dark guilloche loop): the
+# network read a filler of the optional data as I and the composite 9 as 5, the template
+# classifier disagreeing on both; the two errors compensate in the composite check digit.
+TD1_TRUTH = (
+    "ACBEL37316798480031346<<<<<<<<",
+    "5203286M2701149BEL<<<<<<<<<<<9",
+    "GARCON<<LOIC<<<<<<<<<<<<<<<<<<",
+)
+TD1_COMPENSATED = (TD1_TRUTH[0], "5203286M2701149BEL<<<<<<I<<<<5", TD1_TRUTH[2])
+
+
+def test_two_doubtful_cells_in_one_check_group_need_the_other_engine() -> None:
+    assert parse_mrz(TD1_COMPENSATED, today=TODAY).valid  # the check digits cannot tell
+    doubtful = frozenset({(1, 24), (1, 29)})
+    # The other engine sees the filler and the 9: neither doubtful cell is backed.
+    denied = confirm_read(TD1_COMPENSATED, "TD1", TD1_TRUTH, doubtful=doubtful)
+    assert not denied.confirmed and "composite" in denied.overloaded_groups
+    # Without the doubt (or with one doubtful cell) the same texts confirm the read, as
+    # before: Tesseract's filler is no opinion, and one opinion per group is allowed.
+    assert confirm_read(TD1_COMPENSATED, "TD1", TD1_TRUTH).confirmed
+    assert confirm_read(TD1_COMPENSATED, "TD1", TD1_TRUTH, doubtful=frozenset({(1, 29)})).confirmed
+    # Backed by the other engine on all but one doubtful cell: proven.
+    backed = (TD1_TRUTH[0], "5203286M2701149BEL<<<<<<I<<<<9", TD1_TRUTH[2])
+    assert confirm_read(TD1_COMPENSATED, "TD1", backed, doubtful=doubtful).confirmed
+    # A doubtful filler counts as backed by Tesseract's usual readings of the chevron.
+    truth_doubt = frozenset({(1, 24), (1, 29)})
+    texts = (TD1_TRUTH[0], "5203286M2701149BEL<<<<<<K<<<<9", TD1_TRUTH[2])
+    assert confirm_read(TD1_TRUTH, "TD1", texts, doubtful=truth_doubt).confirmed
+
+
+def test_certainty_marks_checked_cells_the_classifiers_disagree_on() -> None:
+    from app.vision.document.glyphs import MRZ_CHARSET
+    from app.vision.document.mrz import position_masks
+
+    result = parse_mrz(TD1_COMPENSATED, today=TODAY)
+    net = _confident(list(TD1_COMPENSATED), 6.0)
+    templates = _confident(list(TD1_COMPENSATED), 1.0)
+    for pos, other in ((24, "<"), (29, "9")):
+        templates[1][pos, :] = -20.0
+        templates[1][pos, MRZ_CHARSET.index(other)] = 0.0
+    certainty = ocr._certainty(
+        result, net, templates, position_masks("TD1"), ocr.OcrParams(), [0.85] * 3
+    )
+    assert certainty.doubtful == frozenset({(1, 24), (1, 29)})
+    assert not certainty.self_confirmed
+
+
+def test_compensating_misreads_on_a_guilloche_are_not_valid() -> None:
+    from benchmarks.synth.documents import generate_document
+
+    doc = generate_document(303, "normal", 132)
+    assert tuple(doc.truth_json()["mrz"]) == TD1_TRUTH
+    read = ocr.read_mrz(doc.image, today=TODAY)
+    assert not read.result.valid or tuple(read.result.lines) == TD1_TRUTH

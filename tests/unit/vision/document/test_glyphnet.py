@@ -174,3 +174,25 @@ def test_cells_beyond_the_strip_read_as_blank_instead_of_failing() -> None:
     assert ocr._slip_alternative(table, near_edge, PARAMS) is None or (
         ocr._slip_alternative(table, near_edge, PARAMS)[0][-1] <= ink.shape[1] - 1  # type: ignore[index]
     )
+
+
+def test_soft_weights_load_and_are_the_soft_recipe() -> None:
+    soft = load_glyphnet("soft")
+    assert soft.version == glyph_training.KINDS["soft"].version
+    assert soft.w1.shape[1] == glyph_training.KINDS["soft"].hidden
+    assert load_glyphnet().version == glyph_training.KINDS["sharp"].version
+
+
+def test_soft_lines_get_the_soft_network() -> None:
+    threshold = PARAMS.min_settle_sharpness
+    assert ocr._network_for(threshold - 0.01, PARAMS) is load_glyphnet("soft")
+    assert ocr._network_for(threshold, PARAMS) is load_glyphnet("sharp")
+
+
+def test_the_soft_network_reads_heavy_blur_better() -> None:
+    """On renders with the heavy blur of a shaky capture (a seed neither network was
+    trained on), the soft network reads more cells right than the sharp one."""
+    features, labels = glyph_training.make_dataset(60, seed=424242, hard_share=1.0)
+    soft_glyphs, _ = glyph_training.accuracy(load_glyphnet("soft"), features, labels)
+    sharp_glyphs, _ = glyph_training.accuracy(load_glyphnet("sharp"), features, labels)
+    assert soft_glyphs > sharp_glyphs + 0.02
