@@ -91,12 +91,14 @@ class OcrParams:
     # settled at 2.0 or above; 3.0 keeps a margin (benchmarks/NOTES-mrz.md).
     net_settled_margin: float = 3.0
     net_checked_margin: float = 1.1
-    # Lines less crisp than this (``_stroke_sharpness``) settle nothing on their own, and
-    # are read by the network trained on heavy blur (``glyphnet.py``: "soft"; seed 7 hard
-    # tier 56 -> 63 exact with it, normal tier unchanged).
+    # Lines less crisp than this (``_stroke_sharpness``) settle nothing on their own.
     # Measured: every valid read of the normal tier (seed 202) >= 0.70; a blurred hard
     # line (seed 7) where both classifiers read E as F with a wide margin: 0.57.
     min_settle_sharpness: float = 0.65
+    # Lines less crisp than this are read by the network trained on heavy blur
+    # (``glyphnet.py``: "soft"). Seed 7 hard tier 56 -> 63 exact, from lines at 0.24-0.48;
+    # at 0.65 it misread the specimen 25_pass-uto (lines at 0.63 and 0.64: ANNA -> QNNA).
+    soft_network_below: float = 0.55
     # Below this crispness a failed read gets no Tesseract second opinion (the slowest
     # step of a failing image). Every specimen and normal-tier read measures >= 0.6.
     min_second_opinion_sharpness: float = 0.5
@@ -967,11 +969,11 @@ class _Placement:
 
 
 def _network_for(sharpness: float, params: OcrParams) -> GlyphNet:
-    """The cell network for a line this crisp: lines too soft to settle anything on their
-    own get the network trained on heavy blur (their unchecked positions still need the
-    second engine); all others the sharp network, which the settling rules were
+    """The cell network for a line this crisp: heavily blurred lines get the network
+    trained on heavy blur (too soft to settle anything, their unchecked positions still
+    need the second engine); all others the sharp network, which the settling rules were
     calibrated on."""
-    return load_glyphnet("soft" if sharpness < params.min_settle_sharpness else "sharp")
+    return load_glyphnet("soft" if sharpness < params.soft_network_below else "sharp")
 
 
 def _read_group(

@@ -184,7 +184,8 @@ def test_soft_weights_load_and_are_the_soft_recipe() -> None:
 
 
 def test_soft_lines_get_the_soft_network() -> None:
-    threshold = PARAMS.min_settle_sharpness
+    threshold = PARAMS.soft_network_below
+    assert threshold <= PARAMS.min_settle_sharpness  # a soft-network line never settles
     assert ocr._network_for(threshold - 0.01, PARAMS) is load_glyphnet("soft")
     assert ocr._network_for(threshold, PARAMS) is load_glyphnet("sharp")
 
