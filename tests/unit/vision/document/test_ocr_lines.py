@@ -67,6 +67,9 @@ def test_cells_per_line_follow_the_measured_pitch() -> None:
     assert ocr._cells_for([chain(38.9 * 20, 20.0)] * 2, gray, 1.0) == [36, 44]
     assert ocr._cells_for([chain(40.5 * 20, 20.0)] * 2, gray, 1.0) == [44, 36]
     assert ocr._cells_for([chain(29.7 * 20, 20.0)] * 3, gray, 1.0) == [30]
+    # Two lines of 30 cells are two lines of a TD1: no two-line format is read from them.
+    assert ocr._cells_for([chain(29.7 * 20, 20.0)] * 2, gray, 1.0) == []
+    assert ocr._cells_for([chain(32.5 * 20, 20.0)] * 2, gray, 1.0) == [36, 44]
 
 
 def test_line_blob_cells_come_from_the_ink_period(shared_data: Path) -> None:
