@@ -17,7 +17,7 @@ Everything here is plain text in, plain values out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from app.vision.document.mrz import (
@@ -93,17 +93,26 @@ def disagreements(lines: Sequence[str], fmt: str, others: Sequence[str]) -> set[
     (OCR-B's chevron is unlike any letter, while Tesseract reads long runs of it as
     anything, digits included).
     """
-    masks = position_masks(fmt)
     differ: set[Position] = set()
-    for line_index, (line, other) in enumerate(zip(lines, others, strict=True)):
-        aligned = align(line, other)
-        for pos, (char, seen) in enumerate(zip(line, aligned, strict=True)):
-            if char == "<":
-                if seen is not None and seen not in FILLER_READINGS and _borders_text(line, pos):
-                    differ.add((line_index, pos))
-            elif seen is None or mask_character(seen, masks[line_index][pos]) != char:
+    for (line_index, pos), char, seen, kind in _aligned_cells(lines, fmt, others):
+        if char == "<":
+            line = lines[line_index]
+            if seen is not None and seen not in FILLER_READINGS and _borders_text(line, pos):
                 differ.add((line_index, pos))
+        elif seen is None or mask_character(seen, kind) != char:
+            differ.add((line_index, pos))
     return differ
+
+
+def _aligned_cells(
+    lines: Sequence[str], fmt: str, others: Sequence[str]
+) -> Iterator[tuple[Position, str, str | None, str]]:
+    """Per position of the read: the position, the read's character, the other engine's
+    character aligned to it (None where it has none) and the position's type mask."""
+    masks = position_masks(fmt)
+    for line_index, (line, other) in enumerate(zip(lines, others, strict=True)):
+        for pos, (char, seen) in enumerate(zip(line, align(line, other), strict=True)):
+            yield (line_index, pos), char, seen, masks[line_index][pos]
 
 
 def _borders_text(line: str, pos: int) -> bool:
@@ -115,35 +124,28 @@ def _opinions(lines: Sequence[str], fmt: str, others: Sequence[str]) -> set[Posi
     """Checked positions where the other engine read a *different valid value*: a digit
     for a digit, a letter or digit that is not a look-alike for an alphanumeric; gaps and
     letters in numeric positions are no opinion."""
-    masks = position_masks(fmt)
     opinions: set[Position] = set()
-    for line_index, (line, other) in enumerate(zip(lines, others, strict=True)):
-        for pos, (char, seen) in enumerate(zip(line, align(line, other), strict=True)):
-            if seen is None or char == "<" or seen == "<":
-                continue
-            kind = masks[line_index][pos]
-            masked = mask_character(seen, kind)
-            if kind in ("N", "C") and not seen.isdigit():
-                continue  # a letter in a digit position: the other engine is unsure
-            if kind == "X" and mask_character(seen, "N") == mask_character(char, "N"):
-                continue  # O/0, I/1, S/5 ...: the check digit itself judges look-alikes
-            if masked != char:
-                opinions.add((line_index, pos))
+    for position, char, seen, kind in _aligned_cells(lines, fmt, others):
+        if seen is None or char == "<" or seen == "<":
+            continue
+        if kind in ("N", "C") and not seen.isdigit():
+            continue  # a letter in a digit position: the other engine is unsure
+        if kind == "X" and mask_character(seen, "N") == mask_character(char, "N"):
+            continue  # O/0, I/1, S/5 ...: the check digit itself judges look-alikes
+        if mask_character(seen, kind) != char:
+            opinions.add(position)
     return opinions
 
 
 def _same_reading(lines: Sequence[str], fmt: str, others: Sequence[str]) -> set[Position]:
     """Positions where ``others`` (aligned, masked like the read) read the read's
     character; for a filler, any of Tesseract's usual readings of the chevron."""
-    masks = position_masks(fmt)
     same: set[Position] = set()
-    for line_index, (line, other) in enumerate(zip(lines, others, strict=True)):
-        for pos, (char, seen) in enumerate(zip(line, align(line, other), strict=True)):
-            if seen is None:
-                continue
-            as_filler = char == "<" and seen in FILLER_READINGS
-            if as_filler or mask_character(seen, masks[line_index][pos]) == char:
-                same.add((line_index, pos))
+    for position, char, seen, kind in _aligned_cells(lines, fmt, others):
+        if seen is None:
+            continue
+        if (char == "<" and seen in FILLER_READINGS) or mask_character(seen, kind) == char:
+            same.add(position)
     return same
 
 
