@@ -398,13 +398,10 @@ def _print_report(engine: str, report: dict[str, Any]) -> None:
 def _warm_up() -> None:
     """Load what a running worker has loaded already (OCR-B templates, the cell network,
     dlib's models), so that no image pays for it in the latency figures."""
-    from app.vision.document.glyphnet import load_glyphnet
-    from app.vision.document.glyphs import load_templates
+    from app.vision.document.ocr import load_mrz_models
     from app.vision.faces import load_face_models
 
-    load_templates()
-    load_glyphnet()
-    load_glyphnet("soft")
+    load_mrz_models()
     load_face_models()
 
 

@@ -1385,6 +1385,14 @@ def _band_corners(lines: Sequence[LineGeometry]) -> np.ndarray:
     return np.array([tl, tr, br, bl], dtype=np.float32)
 
 
+def load_mrz_models() -> None:
+    """Load what the reader needs (OCR-B templates, both cell networks) once per process;
+    raises ``GlyphFontMissing`` or ``GlyphNetMissing`` when they cannot be loaded."""
+    load_templates()
+    load_glyphnet()
+    load_glyphnet("soft")
+
+
 def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None) -> MrzRead:
     """Find and read an MRZ anywhere in ``image`` (RGB or grey uint8)."""
     params = params or OcrParams()
@@ -1406,13 +1414,12 @@ def _work_image(gray: np.ndarray, params: OcrParams) -> np.ndarray:
     return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interp)
 
 
-def _text_skew(work: np.ndarray) -> float:
+def _text_skew(blobs: Sequence[_Chain]) -> float:
     """Angle (degrees, image y down) of the longest text-line blobs; 0 when none."""
-    blobs = _line_blob_chains(work, 0.15 * max(work.shape))
     if not blobs:
         return 0.0
-    blobs.sort(key=lambda c: c.left - c.right)
-    return float(np.median([math.degrees(math.atan(c.slope)) for c in blobs[:3]]))
+    longest = sorted(blobs, key=lambda c: c.left - c.right)[:3]
+    return float(np.median([math.degrees(math.atan(c.slope)) for c in longest]))
 
 
 def _levelling(shape: tuple[int, ...], skew_deg: float) -> tuple[np.ndarray, tuple[int, int]]:
@@ -1464,14 +1471,15 @@ def _find_and_read(gray: np.ndarray, today: date, params: OcrParams) -> MrzRead:
     scale = _work_scale(gray, params)
     work = _work_image(gray, params)
     try:
-        load_templates()
-        load_glyphnet()
-        load_glyphnet("soft")
+        load_mrz_models()
     except (GlyphFontMissing, GlyphNetMissing):
         return MrzRead(result=mrz_not_found())
+    # Whole-line blobs: their angle levels tilted text for the glyph chaining, and they
+    # are the fallback lines when the glyphs are too blurred to chain.
+    blobs = _line_blob_chains(work, 0.15 * max(work.shape))
     # Tilted text that motion blur glued into runs defeats the glyph chaining (a run's
     # bounding box is much taller than a glyph): chain clearly tilted text levelled.
-    skew = _text_skew(work)
+    skew = _text_skew(blobs)
     if abs(skew) < params.deskew_min_deg:
         chains = _chains(_components(work), params.min_chain)
     else:
@@ -1518,7 +1526,7 @@ def _find_and_read(gray: np.ndarray, today: date, params: OcrParams) -> MrzRead:
             if best is not None:
                 break
             # No line found: the glyphs may be too blurred to chain; try whole-line blobs.
-            groups = _group_lines(_line_blob_chains(work, 0.15 * max(work.shape)))
+            groups = _group_lines(blobs)
             groups.sort(key=lambda g: -sum(c.right - c.left for c in g))
         for group in groups[: params.max_groups]:
             attempt = _read_group(gray, group, scale, today, params)
