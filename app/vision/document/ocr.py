@@ -427,6 +427,8 @@ class _LineStrip:
 
 
 _MARGIN_CELLS = 5
+# Floor of the local ink span, as a share of the strip's (``_ink``); 0.25-0.6 read the same.
+_MIN_LOCAL_SPAN = 0.4
 
 
 def _line_fit(chain: _Chain) -> tuple[np.ndarray, np.ndarray]:
@@ -485,12 +487,26 @@ def _geometry(line: _LineStrip, centres: np.ndarray) -> LineGeometry:
 
 
 def _ink(strip: np.ndarray) -> np.ndarray:
-    """Normalise a grey strip to ink in [0, 1] using its own background and ink levels."""
+    """Normalise a grey strip to ink in [0, 1] against the paper and ink levels around
+    each column.
+
+    Light falls unevenly on a photographed page (a lamp to one side, glare): with one
+    level for the whole strip, the thin bars of E and F in the bright part fall under the
+    paper level and read as L and I. Each column's paper level is the 80th percentile of
+    its pixels (the band is half paper), taken as the brightest within a cell and
+    smoothed over two; its ink level is the darkest 2nd percentile within three cells.
+    The span between them is kept at least ``_MIN_LOCAL_SPAN`` of the whole strip's, so
+    that paper beyond the line's ends is not stretched into ink.
+    """
     values = strip.astype(np.float32)
-    background = float(np.percentile(values, 80))
-    ink_level = float(np.percentile(values, 2))
-    span = max(background - ink_level, 1.0)
-    return np.clip((background - values) / span, 0.0, 1.0)
+    span = max(float(np.percentile(values, 80)) - float(np.percentile(values, 2)), 1.0)
+    pitch = int(_RECT_PITCH)
+    column_paper = np.percentile(values, 80, axis=0).astype(np.float32)[None, :]
+    column_ink = np.percentile(values, 2, axis=0).astype(np.float32)[None, :]
+    paper = cv2.blur(cv2.dilate(column_paper, np.ones((1, pitch), np.uint8)), (2 * pitch, 1))
+    ink_level = cv2.blur(cv2.erode(column_ink, np.ones((1, 3 * pitch), np.uint8)), (2 * pitch, 1))
+    local_span = np.maximum(paper - ink_level, _MIN_LOCAL_SPAN * span)
+    return np.clip((paper - values) / local_span, 0.0, 1.0)
 
 
 def _band(ink: np.ndarray) -> tuple[int, int]:
@@ -874,10 +890,15 @@ def _top_and_margin(scores: np.ndarray, mask: str) -> tuple[str, np.ndarray]:
     return "".join(chars), margins
 
 
-def _stroke_sharpness(ink: np.ndarray) -> float:
-    """How crisp a rectified line's strokes are: the 99th percentile of the ink map's
-    gradient (ink 0..1 per strip pixel, 24 px per cell). Blur and low resolution
+def _stroke_sharpness(strip: np.ndarray) -> float:
+    """How crisp a rectified line's strokes are: the 99th percentile of the gradient of
+    its ink (0..1 per strip pixel, 24 px per cell), normalised with one paper and ink
+    level for the whole strip, as the thresholds were calibrated. Blur and low resolution
     (upsampled into the strip) both lower it."""
+    values = strip.astype(np.float32)
+    paper = float(np.percentile(values, 80))
+    span = max(paper - float(np.percentile(values, 2)), 1.0)
+    ink = np.clip((paper - values) / span, 0.0, 1.0)
     gx = cv2.Sobel(ink.astype(np.float32), cv2.CV_32F, 1, 0, ksize=3) / 4.0
     gy = cv2.Sobel(ink.astype(np.float32), cv2.CV_32F, 0, 1, ksize=3) / 4.0
     return float(np.percentile(np.hypot(gx, gy), 99))
@@ -1009,7 +1030,7 @@ def _read_group(
             centres = [_cell_centres(i[slice(*_band(i))].sum(axis=0), n_cells) for i in inks]
             tables: list[np.ndarray] = []
             slips = []
-            sharpness = [_stroke_sharpness(i) for i in inks]
+            sharpness = [_stroke_sharpness(s.strip) for s in strips]
             for k, ink in enumerate(inks):
                 pitch = float(np.median(np.diff(centres[k])))
                 table = _net_table(ink, pitch, _network_for(sharpness[k], params))

@@ -291,8 +291,8 @@ def test_stroke_sharpness_falls_with_blur() -> None:
 
     rng = np.random.default_rng(4)
     strip = glyph_training.render_line("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", rng).strip
-    sharp = ocr._stroke_sharpness(ocr._ink(strip))
-    soft = ocr._stroke_sharpness(ocr._ink(cv2.GaussianBlur(strip, (0, 0), 2.5)))
+    sharp = ocr._stroke_sharpness(strip)
+    soft = ocr._stroke_sharpness(cv2.GaussianBlur(strip, (0, 0), 2.5))
     assert soft < 0.7 * sharp
 
 

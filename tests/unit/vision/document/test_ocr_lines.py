@@ -106,3 +106,24 @@ def test_lines_three_heights_apart_are_grouped_at_any_tilt(angle_deg: float) -> 
     assert ocr._group_lines(lines) == [lines]
     apart = [lines[0], ocr.replace(lines[1], intercept=lines[1].intercept * 1.6)]
     assert ocr._group_lines(apart) == []
+
+
+def test_faint_strokes_in_the_bright_part_of_a_strip_keep_their_ink() -> None:
+    """A lamp to one side: the left half of the strip is bright paper with faint grey
+    strokes, the right half dim paper with black strokes. Normalised against one level
+    for the whole strip, the faint strokes fell under the paper level (E read as L)."""
+    height, width = 53, 40 * int(ocr._RECT_PITCH)
+    strip = np.empty((height, width), np.uint8)
+    strip[:, : width // 2] = 250
+    strip[:, width // 2 :] = 150
+    bars = [x for x in range(0, width, 24)]
+    for x in bars:
+        paper = int(strip[0, x])
+        strip[20:34, x + 8 : x + 11] = 215 if paper == 250 else 30
+    ink = ocr._ink(strip)
+    faint = [float(ink[27, x + 9]) for x in bars if x + 9 < width // 2 - 48]
+    dark = [float(ink[27, x + 9]) for x in bars if x > width // 2 + 48]
+    paper_left = float(ink[5, 100])
+    assert min(faint) > 0.5, faint
+    assert min(dark) > 0.9
+    assert paper_left < 0.05
