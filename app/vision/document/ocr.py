@@ -744,6 +744,82 @@ def _alternatives(scores: np.ndarray, masks: Sequence[str], margin: float) -> li
     return out
 
 
+_CONTINUATION_CELLS = 30  # cells searched beyond each end of a chain (``_line_continues``)
+_CONTINUATION_SHARE = 0.25  # a cell continues the line with this share of its median ink
+
+
+def _line_continues(work: np.ndarray, chain: _Chain) -> tuple[int, int]:
+    """Cells of ink that continue a glyph chain's line beyond its (left, right) ends.
+
+    Every cell of an MRZ line holds a glyph, but under blur the filler chevrons are faint
+    and small and the chaining often stops at a run of them: a 44-cell line chained to
+    its first 29 glyphs looks like a TD1 line. Along the chain's line, at its measured
+    pitch, each further cell counts while its darkest band pixel stands out from the
+    paper just above and below by ``_CONTINUATION_SHARE`` of the chain's own cells.
+    """
+    pitch = max(chain.pitch, 2.0)
+    direction, origin = _line_fit(chain)
+    normal = np.array([-direction[1], direction[0]])
+    per_cell = 8  # strip px per cell: enough for a profile, cheap
+    k = per_cell / pitch
+    span = (chain.right - chain.left) * direction[0]
+    n_chain = max(round(span / pitch + 0.32), 1)  # ink spans about pitch * (n - 0.32)
+    width_work = (n_chain + 2 * _CONTINUATION_CELLS) * pitch
+    height_work = 2.4 * chain.height
+    start = origin - (0.16 + _CONTINUATION_CELLS) * pitch * direction  # on cell bounds
+    base = start - (height_work / 2) * normal
+    out_w, out_h = max(round(width_work * k), 8), max(round(height_work * k), 6)
+    src = np.array([base, base + direction * width_work, base + normal * height_work], np.float32)
+    dst = np.array([[0, 0], [out_w, 0], [0, out_h]], np.float32)
+    strip = cv2.warpAffine(
+        work, cv2.getAffineTransform(src, dst), (out_w, out_h),
+        flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE,
+    ).astype(np.float32)  # fmt: skip
+    quarter = max(out_h // 5, 1)
+    paper = np.median(np.concatenate([strip[:quarter], strip[-quarter:]]), axis=0)
+    band = strip[round(out_h * 0.3) : round(out_h * 0.7)].min(axis=0)
+    contrast = np.maximum(paper - band, 0.0)
+    # The middle half of each cell: a blurred neighbour spills into a cell's edges.
+    slots = contrast[: (len(contrast) // per_cell) * per_cell].reshape(-1, per_cell)
+    cells = slots[:, per_cell // 4 : per_cell - per_cell // 4].max(axis=1)
+    first = _CONTINUATION_CELLS
+    own = cells[first : first + n_chain]
+    if own.size == 0:
+        return 0, 0
+    threshold = _CONTINUATION_SHARE * float(np.median(own))
+    left = 0
+    while first - left - 1 >= 0 and cells[first - left - 1] >= threshold:
+        left += 1
+    right = 0
+    while first + n_chain + right < len(cells) and cells[first + n_chain + right] >= threshold:
+        right += 1
+    return left, right
+
+
+_MIN_CONTINUATION = 5  # cells: shorter continuations are left to the lattice's margins
+
+
+def _continued_group(work: np.ndarray, group: list[_Chain]) -> list[_Chain]:
+    """A two-line group whose chains stopped well short of their line's ends, given the
+    extent that the ink along the lines shows (``_line_continues``); else unchanged.
+    Continuations of fewer than ``_MIN_CONTINUATION`` cells are blur spilling past the
+    last glyph as often as a real cell, and the lattice's margins cover them."""
+    if len(group) != 2 or not all(c.idx for c in group):
+        return group
+    lefts, rights = [], []
+    for chain in group:
+        left, right = _line_continues(work, chain)
+        if left + right < _MIN_CONTINUATION:
+            left = right = 0
+        lefts.append(chain.left - left * chain.pitch)
+        rights.append(chain.right + right * chain.pitch)
+    if all(new == c.left for new, c in zip(lefts, group, strict=True)) and all(
+        new == c.right for new, c in zip(rights, group, strict=True)
+    ):
+        return group
+    return [replace(c, left=min(lefts), right=max(rights)) for c in group]
+
+
 def _format_for(n_lines: int, cells: int, first_char: str) -> str:
     if n_lines == 3:
         return "TD1"
@@ -1550,7 +1626,7 @@ def _find_and_read(gray: np.ndarray, today: date, params: OcrParams) -> MrzRead:
             groups = _group_lines(blobs)
             groups.sort(key=lambda g: -sum(c.right - c.left for c in g))
         for group in groups[: params.max_groups]:
-            attempt = _read_group(gray, group, scale, today, params)
+            attempt = _read_group(gray, _continued_group(work, group), scale, today, params)
             if attempt is None:
                 continue
             if attempt[0].result.valid:

@@ -4,6 +4,7 @@ estimate, and grouping of tilted lines."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -127,3 +128,43 @@ def test_faint_strokes_in_the_bright_part_of_a_strip_keep_their_ink() -> None:
     assert min(faint) > 0.5, faint
     assert min(dark) > 0.9
     assert paper_left < 0.05
+
+
+def _rendered_line(dark: str, faint: str, faint_level: int) -> tuple[np.ndarray, float, float]:
+    """An OCR-B line on white: ``dark`` in black, then ``faint`` in grey ``faint_level``.
+    Returns the image, the pitch and the right end of the dark ink."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from app.vision.document.glyphs import _font_path
+
+    font = ImageFont.truetype(str(_font_path()), 40)
+    pitch = float(font.getlength("A"))
+    image = Image.new("L", (round(pitch * (len(dark) + len(faint) + 30)), 120), 255)
+    draw = ImageDraw.Draw(image)
+    x0 = 12 * pitch
+    draw.text((x0, 40), dark, font=font, fill=0)
+    draw.text((x0 + pitch * len(dark), 40), faint, font=font, fill=faint_level)
+    gray = cv2.GaussianBlur(np.asarray(image), (0, 0), 1.5)
+    inked = (gray[:, : round(x0 + pitch * len(dark))] < 128).any(axis=0)
+    dark_end = float(np.nonzero(inked)[0][-1])
+    return gray, pitch, dark_end
+
+
+def test_a_line_is_continued_over_faint_fillers_the_chaining_missed() -> None:
+    dark, faint = "P<ESPNUNEZ<GARCIA<<JESUS", "<" * 20
+    gray, pitch, dark_end = _rendered_line(dark, faint, faint_level=150)
+    rows = np.nonzero((gray < 128).any(axis=1))[0]
+    chain = ocr._Chain(
+        idx=list(range(len(dark))), height=float(rows[-1] - rows[0]), slope=0.0,
+        intercept=float(rows.mean()), left=12 * pitch + 1, right=dark_end, pitch=pitch,
+    )  # fmt: skip
+    left, right = ocr._line_continues(gray, chain)
+    assert left == 0
+    assert abs(right - len(faint)) <= 1
+    # Both lines of a two-line group get the continued extent: 44 cells, not a TD1's 30.
+    continued = ocr._continued_group(gray, [chain, chain])
+    cells = (continued[0].right - continued[0].left) / pitch + 0.32
+    assert abs(cells - 44) <= 1.5
+    # Without the faint fillers nothing continues the line.
+    bare, _, bare_end = _rendered_line(dark, "", faint_level=255)
+    assert ocr._line_continues(bare, replace(chain, right=bare_end)) == (0, 0)
