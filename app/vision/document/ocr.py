@@ -784,8 +784,8 @@ def _line_continues(work: np.ndarray, chain: _Chain) -> tuple[int, int]:
     cells = slots[:, per_cell // 4 : per_cell - per_cell // 4].max(axis=1)
     first = _CONTINUATION_CELLS
     own = cells[first : first + n_chain]
-    if own.size == 0:
-        return 0, 0
+    if own.size == 0 or float(np.median(own)) <= 1.0:
+        return 0, 0  # no contrast to measure against
     threshold = _CONTINUATION_SHARE * float(np.median(own))
     left = 0
     while first - left - 1 >= 0 and cells[first - left - 1] >= threshold:
@@ -818,6 +818,29 @@ def _continued_group(work: np.ndarray, group: list[_Chain]) -> list[_Chain]:
     ):
         return group
     return [replace(c, left=min(lefts), right=max(rights)) for c in group]
+
+
+def _candidate_groups(
+    work: np.ndarray, gray: np.ndarray, scale: float, group: list[_Chain]
+) -> list[list[_Chain]]:
+    """The groups to read for one found group: itself, its lines continued where the
+    chaining stopped short (``_continued_group``); for two lines of a TD1's 30 cells, the
+    TD1 with a third line one line spacing above or below (the chaining lost it: glare
+    over a name, glued glyphs), the nearer-to-centre guess first."""
+    group = _continued_group(work, group)
+    if len(group) != 2 or _cells_for(group, gray, scale):
+        return [group]
+    first, second = group
+    x_mid = (first.left + first.right) / 2
+    spacing = (second.slope * x_mid + second.intercept) - (first.slope * x_mid + first.intercept)
+    above = replace(first, intercept=first.intercept - spacing, idx=[])
+    below = replace(second, intercept=second.intercept + spacing, idx=[])
+    height = work.shape[0]
+    out = []
+    for triple, new in (([above, first, second], above), ([first, second, below], below)):
+        if 0 <= new.slope * x_mid + new.intercept < height:
+            out.append(triple)
+    return out
 
 
 def _format_for(n_lines: int, cells: int, first_char: str) -> str:
@@ -1625,8 +1648,13 @@ def _find_and_read(gray: np.ndarray, today: date, params: OcrParams) -> MrzRead:
             # No line found: the glyphs may be too blurred to chain; try whole-line blobs.
             groups = _group_lines(blobs)
             groups.sort(key=lambda g: -sum(c.right - c.left for c in g))
-        for group in groups[: params.max_groups]:
-            attempt = _read_group(gray, _continued_group(work, group), scale, today, params)
+        candidates = (
+            candidate
+            for group in groups[: params.max_groups]
+            for candidate in _candidate_groups(work, gray, scale, group)
+        )
+        for group in candidates:
+            attempt = _read_group(gray, group, scale, today, params)
             if attempt is None:
                 continue
             if attempt[0].result.valid:

@@ -168,3 +168,31 @@ def test_a_line_is_continued_over_faint_fillers_the_chaining_missed() -> None:
     # Without the faint fillers nothing continues the line.
     bare, _, bare_end = _rendered_line(dark, "", faint_level=255)
     assert ocr._line_continues(bare, replace(chain, right=bare_end)) == (0, 0)
+
+
+def test_two_chained_td1_lines_are_read_with_a_third_line_above_or_below() -> None:
+    """Only two lines of a TD1 chained (glare over the names line): the candidates are the
+    TD1 with a third line one spacing above, and one below; 44-cell lines stay as found."""
+    blank = np.full((400, 600), 230, np.uint8)
+    pitch = 10.0
+
+    def chain(y: float, cells: int) -> ocr._Chain:
+        return ocr._Chain(
+            idx=list(range(cells)), height=12.0, slope=0.02, intercept=y,
+            left=100.0, right=100.0 + (cells - 0.32) * pitch, pitch=pitch,
+        )  # fmt: skip
+
+    pair = [chain(200.0, 30), chain(230.0, 30)]
+    candidates = ocr._candidate_groups(blank, blank, 1.0, pair)
+    assert [[round(c.intercept) for c in group] for group in candidates] == [
+        [170, 200, 230],
+        [200, 230, 260],
+    ]
+    assert all(ocr._cells_for(group, blank, 1.0) == [30] for group in candidates)
+    # Near the top of the image there is no room above.
+    high = [chain(20.0, 30), chain(50.0, 30)]
+    assert [
+        [round(c.intercept) for c in g] for g in ocr._candidate_groups(blank, blank, 1.0, high)
+    ] == [[20, 50, 80]]
+    td3 = [chain(200.0, 44), chain(230.0, 44)]
+    assert ocr._candidate_groups(blank, blank, 1.0, td3) == [td3]
