@@ -486,6 +486,16 @@ def _geometry(line: _LineStrip, centres: np.ndarray) -> LineGeometry:
     )
 
 
+def _strip_ink(strip: np.ndarray) -> np.ndarray:
+    """Ink in [0, 1] against one paper and one ink level for the whole strip (the 80th
+    and 2nd percentiles): what the stroke-sharpness thresholds were calibrated on, and
+    what the sharp network was trained on (``glyph_training.Recipe.ink``)."""
+    values = strip.astype(np.float32)
+    paper = float(np.percentile(values, 80))
+    span = max(paper - float(np.percentile(values, 2)), 1.0)
+    return np.clip((paper - values) / span, 0.0, 1.0)
+
+
 def _ink(strip: np.ndarray) -> np.ndarray:
     """Normalise a grey strip to ink in [0, 1] against the paper and ink levels around
     each column.
@@ -843,6 +853,23 @@ def _candidate_groups(
     return out
 
 
+# ICAO 9303: the first letter of the document code, by the lines' shape: TD1 A, C or I;
+# 36-cell lines TD2 (A, C, I, P) or MRV-B (V); 44-cell lines TD3 (P) or MRV-A (V).
+_DOCUMENT_LETTERS = {30: "ACI", 36: "ACIPV", 44: "PV"}
+
+
+def _document_code_first(scores: np.ndarray, n_lines: int, n_cells: int) -> np.ndarray:
+    """The first line's scores with its first cell limited to the document-code letters
+    that a document of this shape can start with (a blurred V reads as U, a P as D)."""
+    letters = _DOCUMENT_LETTERS.get(30 if n_lines == 3 else n_cells)
+    if letters is None or not len(scores):
+        return scores
+    out = scores.copy()
+    barred = [i for i, char in enumerate(MRZ_CHARSET) if char not in letters]
+    out[0, barred] = np.minimum(out[0, barred], -30.0)
+    return out
+
+
 def _format_for(n_lines: int, cells: int, first_char: str) -> str:
     if n_lines == 3:
         return "TD1"
@@ -994,10 +1021,7 @@ def _stroke_sharpness(strip: np.ndarray) -> float:
     its ink (0..1 per strip pixel, 24 px per cell), normalised with one paper and ink
     level for the whole strip, as the thresholds were calibrated. Blur and low resolution
     (upsampled into the strip) both lower it."""
-    values = strip.astype(np.float32)
-    paper = float(np.percentile(values, 80))
-    span = max(paper - float(np.percentile(values, 2)), 1.0)
-    ink = np.clip((paper - values) / span, 0.0, 1.0)
+    ink = _strip_ink(strip)
     gx = cv2.Sobel(ink.astype(np.float32), cv2.CV_32F, 1, 0, ksize=3) / 4.0
     gy = cv2.Sobel(ink.astype(np.float32), cv2.CV_32F, 0, 1, ksize=3) / 4.0
     return float(np.percentile(np.hypot(gx, gy), 99))
@@ -1165,6 +1189,7 @@ def _read_placement(
     )  # fmt: skip
     n_cells, upside_down, slipped = placement.n_cells, placement.upside_down, placement.slipped
     net_scores = [_net_scores(t, c) for t, c in zip(tables, centres, strict=True)]
+    net_scores[0] = _document_code_first(net_scores[0], len(group), n_cells)
     # The template classifier: the glyph score (does this look like OCR-B at all?) and
     # the second opinion that lets a position settle without Tesseract.
     scores = [_classify_cells(_cell_features(i, c)) for i, c in zip(inks, centres, strict=True)]

@@ -196,3 +196,27 @@ def test_two_chained_td1_lines_are_read_with_a_third_line_above_or_below() -> No
     ] == [[20, 50, 80]]
     td3 = [chain(200.0, 44), chain(230.0, 44)]
     assert ocr._candidate_groups(blank, blank, 1.0, td3) == [td3]
+
+
+@pytest.mark.parametrize(
+    ("n_lines", "n_cells", "best", "runner_up", "expected"),
+    [
+        (2, 36, "U", "V", "V"),
+        (2, 44, "D", "P", "P"),
+        (3, 30, "P", "I", "I"),
+        (2, 36, "C", "I", "C"),
+    ],
+)
+def test_the_first_cell_holds_a_document_code_letter_of_the_shape(
+    n_lines: int, n_cells: int, best: str, runner_up: str, expected: str
+) -> None:
+    from app.vision.document.glyphs import MRZ_CHARSET
+
+    scores = np.full((n_cells, len(MRZ_CHARSET)), -8.0, np.float32)
+    scores[0, MRZ_CHARSET.index(best)] = -0.1
+    scores[0, MRZ_CHARSET.index(runner_up)] = -2.5
+    scores[1, MRZ_CHARSET.index("U")] = -0.1  # only the first cell is limited
+    limited = ocr._document_code_first(scores, n_lines, n_cells)
+    assert MRZ_CHARSET[int(limited[0].argmax())] == expected
+    assert MRZ_CHARSET[int(limited[1].argmax())] == "U"
+    assert scores[0, MRZ_CHARSET.index(best)] == np.float32(-0.1)  # input untouched
