@@ -810,11 +810,11 @@ _MIN_CONTINUATION = 5  # cells: shorter continuations are left to the lattice's 
 
 
 def _continued_group(work: np.ndarray, group: list[_Chain]) -> list[_Chain]:
-    """A two-line group whose chains stopped well short of their line's ends, given the
+    """A group whose chains stopped well short of their lines' ends, given the
     extent that the ink along the lines shows (``_line_continues``); else unchanged.
     Continuations of fewer than ``_MIN_CONTINUATION`` cells are blur spilling past the
     last glyph as often as a real cell, and the lattice's margins cover them."""
-    if len(group) != 2 or not all(c.idx for c in group):
+    if len(group) not in (2, 3) or not all(c.idx for c in group):
         return group
     lefts, rights = [], []
     for chain in group:
@@ -831,14 +831,18 @@ def _continued_group(work: np.ndarray, group: list[_Chain]) -> list[_Chain]:
 
 
 def _candidate_groups(
-    work: np.ndarray, gray: np.ndarray, scale: float, group: list[_Chain]
+    work: np.ndarray,
+    gray: np.ndarray,
+    scale: float,
+    group: list[_Chain],
+    guess_third: bool = True,
 ) -> list[list[_Chain]]:
     """The groups to read for one found group: itself, its lines continued where the
     chaining stopped short (``_continued_group``); for two lines of a TD1's 30 cells, the
     TD1 with a third line one line spacing above or below (the chaining lost it: glare
     over a name, glued glyphs), the nearer-to-centre guess first."""
     group = _continued_group(work, group)
-    if len(group) != 2 or _cells_for(group, gray, scale):
+    if not guess_third or len(group) != 2 or _cells_for(group, gray, scale):
         return [group]
     first, second = group
     x_mid = (first.left + first.right) / 2
@@ -1673,10 +1677,13 @@ def _find_and_read(gray: np.ndarray, today: date, params: OcrParams) -> MrzRead:
             # No line found: the glyphs may be too blurred to chain; try whole-line blobs.
             groups = _group_lines(blobs)
             groups.sort(key=lambda g: -sum(c.right - c.left for c in g))
+        # A third TD1 line is guessed only where no three-line group was found (its
+        # two-line subgroups would otherwise each be read again as a TD1).
+        guess_third = not any(len(group) == 3 for group in groups)
         candidates = (
             candidate
             for group in groups[: params.max_groups]
-            for candidate in _candidate_groups(work, gray, scale, group)
+            for candidate in _candidate_groups(work, gray, scale, group, guess_third)
         )
         for group in candidates:
             attempt = _read_group(gray, group, scale, today, params)

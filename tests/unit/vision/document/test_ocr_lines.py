@@ -165,6 +165,8 @@ def test_a_line_is_continued_over_faint_fillers_the_chaining_missed() -> None:
     continued = ocr._continued_group(gray, [chain, chain])
     cells = (continued[0].right - continued[0].left) / pitch + 0.32
     assert abs(cells - 44) <= 1.5
+    # The lines of a three-line group (a TD1 chained to its first glyphs) too.
+    assert ocr._continued_group(gray, [chain, chain, chain])[2].right == continued[1].right
     # Without the faint fillers nothing continues the line.
     bare, _, bare_end = _rendered_line(dark, "", faint_level=255)
     assert ocr._line_continues(bare, replace(chain, right=bare_end)) == (0, 0)
@@ -194,6 +196,8 @@ def test_two_chained_td1_lines_are_read_with_a_third_line_above_or_below() -> No
     assert [
         [round(c.intercept) for c in g] for g in ocr._candidate_groups(blank, blank, 1.0, high)
     ] == [[20, 50, 80]]
+    # Where a three-line group was found, its two-line subgroups are not guessed again.
+    assert ocr._candidate_groups(blank, blank, 1.0, pair, guess_third=False) == [pair]
     td3 = [chain(200.0, 44), chain(230.0, 44)]
     assert ocr._candidate_groups(blank, blank, 1.0, td3) == [td3]
 
