@@ -384,3 +384,25 @@ def test_compensating_misreads_on_a_guilloche_are_not_valid() -> None:
     assert tuple(doc.truth_json()["mrz"]) == TD1_TRUTH
     read = ocr.read_mrz(doc.image, today=TODAY)
     assert not read.result.valid or tuple(read.result.lines) == TD1_TRUTH
+
+
+def test_a_read_too_soft_to_confirm_is_not_sent_to_tesseract(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """100_id-che's lines (crispness about 0.64) need Tesseract to confirm the names. Below
+    ``min_confirm_sharpness`` the read stays unproven without waiting for Tesseract."""
+    image = cv2.cvtColor(
+        cv2.imread(str(shared_data / "documents" / "100_id-che.jpg")), cv2.COLOR_BGR2RGB
+    )
+    confirmed = ocr.read_mrz(image, today=TODAY)
+    assert confirmed.result.valid and confirmed.result.checks["second_engine_agrees"] is True
+
+    def no_tesseract(crops: object) -> None:
+        raise AssertionError("Tesseract must not run on a read too soft to confirm")
+
+    monkeypatch.setattr(ocr, "_tesseract_lines", no_tesseract)
+    params = ocr.OcrParams(min_confirm_sharpness=0.7, min_second_opinion_sharpness=1.0)
+    soft = ocr.read_mrz(image, today=TODAY, params=params)
+    assert not soft.result.valid
+    assert soft.result.lines == confirmed.result.lines
+    assert soft.result.checks["second_engine_agrees"] is False
