@@ -496,8 +496,8 @@ def _strip_ink(strip: np.ndarray) -> np.ndarray:
     and 2nd percentiles): what the stroke-sharpness thresholds were calibrated on, and
     what the sharp network was trained on (``glyph_training.Recipe.ink``)."""
     values = strip.astype(np.float32)
-    paper = float(np.percentile(values, 80))
-    span = max(paper - float(np.percentile(values, 2)), 1.0)
+    ink_level, paper = (float(v) for v in np.percentile(values, (2, 80)))
+    span = max(paper - ink_level, 1.0)
     return np.clip((paper - values) / span, 0.0, 1.0)
 
 
@@ -514,10 +514,11 @@ def _ink(strip: np.ndarray) -> np.ndarray:
     that paper beyond the line's ends is not stretched into ink.
     """
     values = strip.astype(np.float32)
-    span = max(float(np.percentile(values, 80)) - float(np.percentile(values, 2)), 1.0)
+    strip_ink, strip_paper = (float(v) for v in np.percentile(values, (2, 80)))
+    span = max(strip_paper - strip_ink, 1.0)
     pitch = int(_RECT_PITCH)
-    column_paper = np.percentile(values, 80, axis=0).astype(np.float32)[None, :]
-    column_ink = np.percentile(values, 2, axis=0).astype(np.float32)[None, :]
+    column_levels = np.percentile(values, (2, 80), axis=0).astype(np.float32)
+    column_ink, column_paper = column_levels[0:1], column_levels[1:2]
     paper = cv2.blur(cv2.dilate(column_paper, np.ones((1, pitch), np.uint8)), (2 * pitch, 1))
     ink_level = cv2.blur(cv2.erode(column_ink, np.ones((1, 3 * pitch), np.uint8)), (2 * pitch, 1))
     local_span = np.maximum(paper - ink_level, _MIN_LOCAL_SPAN * span)
