@@ -761,7 +761,7 @@ def _alternatives(scores: np.ndarray, masks: Sequence[str], margin: float) -> li
 
 
 _CONTINUATION_CELLS = 30  # cells searched beyond each end of a chain (``_line_continues``)
-_CONTINUATION_SHARE = 0.25  # a cell continues the line with this share of its median ink
+_CONTINUATION_SHARE = 0.25  # ... with this share of the median contrast of the chain's cells
 
 
 def _line_continues(work: np.ndarray, chain: _Chain) -> tuple[int, int]:
@@ -820,8 +820,8 @@ def _continued_group(work: np.ndarray, group: list[_Chain]) -> list[_Chain]:
     extent that the ink along the lines shows (``_line_continues``); else unchanged.
     Continuations of fewer than ``_MIN_CONTINUATION`` cells are blur spilling past the
     last glyph as often as a real cell, and the lattice's margins cover them."""
-    if len(group) not in (2, 3) or not all(c.idx for c in group):
-        return group
+    if not all(c.idx for c in group):
+        return group  # line blobs: no pitch to step along
     lefts, rights = [], []
     for chain in group:
         left, right = _line_continues(work, chain)
@@ -845,8 +845,8 @@ def _candidate_groups(
 ) -> list[list[_Chain]]:
     """The groups to read for one found group: itself, its lines continued where the
     chaining stopped short (``_continued_group``); for two lines of a TD1's 30 cells, the
-    TD1 with a third line one line spacing above or below (the chaining lost it: glare
-    over a name, glued glyphs), the nearer-to-centre guess first."""
+    TD1 with a third line one line spacing above, then one below (the chaining lost it:
+    glare over a name, glued glyphs), where the guessed line lies inside the image."""
     group = _continued_group(work, group)
     if not guess_third or len(group) != 2 or _cells_for(group, gray, scale):
         return [group]
