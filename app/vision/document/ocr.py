@@ -816,12 +816,11 @@ _MIN_CONTINUATION = 5  # cells: shorter continuations are left to the lattice's 
 
 
 def _continued_group(work: np.ndarray, group: list[_Chain]) -> list[_Chain]:
-    """A group whose chains stopped well short of their lines' ends, given the
-    extent that the ink along the lines shows (``_line_continues``); else unchanged.
+    """A group whose chains (each with a measured pitch) stopped well short of their
+    lines' ends, given the extent the ink along the lines shows (``_line_continues``);
+    else unchanged.
     Continuations of fewer than ``_MIN_CONTINUATION`` cells are blur spilling past the
     last glyph as often as a real cell, and the lattice's margins cover them."""
-    if not all(c.idx for c in group):
-        return group  # line blobs: no pitch to step along
     lefts, rights = [], []
     for chain in group:
         left, right = _line_continues(work, chain)
@@ -836,6 +835,19 @@ def _continued_group(work: np.ndarray, group: list[_Chain]) -> list[_Chain]:
     return [replace(c, left=min(lefts), right=max(rights)) for c in group]
 
 
+def _blob_pitches(gray: np.ndarray, scale: float, group: list[_Chain]) -> list[_Chain] | None:
+    """Line blobs given the pitch of their ink's period, so that they can be continued
+    like glyph chains (a blob cut short by faint fillers holds fewer cells than a line,
+    so any count from 14 up is allowed here); None when a blob shows no clear period."""
+    out = []
+    for chain in group:
+        cells = _periodic_cells(gray, chain, scale, (14, 47))
+        if not cells:
+            return None
+        out.append(replace(chain, pitch=(chain.right - chain.left) / (cells - 0.32)))
+    return out
+
+
 def _candidate_groups(
     work: np.ndarray,
     gray: np.ndarray,
@@ -847,7 +859,11 @@ def _candidate_groups(
     chaining stopped short (``_continued_group``); for two lines of a TD1's 30 cells, the
     TD1 with a third line one line spacing above, then one below (the chaining lost it:
     glare over a name, glued glyphs), where the guessed line lies inside the image."""
-    group = _continued_group(work, group)
+    if all(c.idx for c in group):
+        group = _continued_group(work, group)
+    else:
+        pitched = _blob_pitches(gray, scale, group)
+        group = group if pitched is None else _continued_group(work, pitched)
     if not guess_third or len(group) != 2 or _cells_for(group, gray, scale):
         return [group]
     first, second = group
@@ -898,7 +914,9 @@ def _cells_for(group: list[_Chain], gray: np.ndarray, scale: float) -> list[int]
         estimate = float(np.median(extents)) / float(np.median([c.pitch for c in group])) + 0.32
     else:
         # the longest blob: a blob cut short (glare, a gap) holds fewer cells
-        estimate = _periodic_cells(gray, max(group, key=lambda c: c.right - c.left), scale)
+        estimate = _periodic_cells(
+            gray, max(group, key=lambda c: c.right - c.left), scale, (27, 47)
+        )
     if len(group) == 2 and abs(estimate - 30) <= 2.0:
         # Two lines of a TD1 (30 cells; the 3-line group is read separately): reading
         # them at 36 or 44 cells cannot succeed and was the slowest part of failing TD1
@@ -911,9 +929,12 @@ def _cells_for(group: list[_Chain], gray: np.ndarray, scale: float) -> list[int]
     return counts[:1] if abs(counts[0] - estimate) <= 2.5 else counts
 
 
-def _periodic_cells(gray: np.ndarray, chain: _Chain, scale: float) -> float:
+def _periodic_cells(
+    gray: np.ndarray, chain: _Chain, scale: float, cell_range: tuple[int, int] = (33, 47)
+) -> float:
     """Cells on a line, from the strongest period of its column ink (0 when no clear
-    period): glyphs repeat at the fixed pitch even when blur has glued them together."""
+    period): glyphs repeat at the fixed pitch even when blur has glued them together.
+    Only counts in ``cell_range`` are considered (whole lines hold 30 to 44 cells)."""
     nominal = 40
     ink = _ink(_rectify(gray, chain, nominal, scale).strip)
     profile = ink[slice(*_band(ink))].sum(axis=0)
@@ -923,8 +944,9 @@ def _periodic_cells(gray: np.ndarray, chain: _Chain, scale: float) -> float:
         return 0.0
     corr = np.correlate(profile, profile, "full")[len(profile) - 1 :]
     corr /= corr[0]
-    # Lags of a pitch for 33 to 47 cells over the strip's nominal 40.
-    lags = np.arange(int(_RECT_PITCH * nominal / 47), int(_RECT_PITCH * nominal / 33) + 1)
+    # Lags of a pitch for cell_range cells over the strip's nominal 40.
+    fewest, most = cell_range
+    lags = np.arange(int(_RECT_PITCH * nominal / most), int(_RECT_PITCH * nominal / fewest) + 1)
     best = int(lags[np.argmax(corr[lags])])
     return _RECT_PITCH * nominal / best if corr[best] >= 0.5 else 0.0
 

@@ -224,3 +224,26 @@ def test_the_first_cell_holds_a_document_code_letter_of_the_shape(
     assert MRZ_CHARSET[int(limited[0].argmax())] == expected
     assert MRZ_CHARSET[int(limited[1].argmax())] == "U"
     assert scores[0, MRZ_CHARSET.index(best)] == np.float32(-0.1)  # input untouched
+
+
+def test_a_line_blob_cut_short_is_continued_at_the_pitch_of_its_ink() -> None:
+    """Blobs (glyphs too blurred to chain) have no glyph spacing to measure: the period of
+    their ink gives the pitch, and the line is continued over the faint fillers."""
+    dark, faint = "P<ESPNUNEZ<GARCIA<<JESUS", "<" * 20
+    gray, pitch, dark_end = _rendered_line(dark, faint, faint_level=150)
+    rows = np.nonzero((gray < 128).any(axis=1))[0]
+    blob = ocr._Chain(
+        idx=[], height=float(rows[-1] - rows[0]), slope=0.0, intercept=float(rows.mean()),
+        left=12 * pitch + 1, right=dark_end, pitch=0.0,
+    )  # fmt: skip
+    pitched = ocr._blob_pitches(gray, 1.0, [blob, blob])
+    assert pitched is not None
+    assert abs(pitched[0].pitch - pitch) < 0.05 * pitch
+    [group] = ocr._candidate_groups(gray, gray, 1.0, [blob, blob])
+    cells = (group[0].right - group[0].left) / pitch + 0.32
+    assert abs(cells - 44) <= 1.5
+    assert ocr._cells_for(group, gray, 1.0) == [44]
+    # No period (a plain bar, say): nothing to step along, the blobs stay as found.
+    bar = np.full_like(gray, 255)
+    bar[rows[0] : rows[-1], round(blob.left) : round(blob.right)] = 0
+    assert ocr._blob_pitches(bar, 1.0, [blob, blob]) is None
