@@ -360,17 +360,16 @@ def main(argv: list[str] | None = None) -> int:
     }
     if overrides:
         recipe = replace(recipe, **overrides, version=f"{recipe.version}-custom")
-    lines, hidden, epochs, hard_share = (
-        recipe.lines, recipe.hidden, recipe.epochs, recipe.hard_share
-    )  # fmt: skip
     out = args.out or WEIGHTS_PATHS[args.kind]
     started = time.perf_counter()
-    features, labels = make_dataset(lines, args.seed, hard_share, recipe.ink)
-    held_x, held_y = make_dataset(max(lines // 10, 50), args.seed + 1, hard_share, recipe.ink)
+    features, labels = make_dataset(recipe.lines, args.seed, recipe.hard_share, recipe.ink)
+    held_x, held_y = make_dataset(
+        max(recipe.lines // 10, 50), args.seed + 1, recipe.hard_share, recipe.ink
+    )
     print(f"samples: {len(labels)} train, {len(held_y)} held out "
           f"({time.perf_counter() - started:.0f} s to render)")  # fmt: skip
     net = train(
-        features, labels, hidden=hidden, epochs=epochs, seed=args.seed,
+        features, labels, hidden=recipe.hidden, epochs=recipe.epochs, seed=args.seed,
         version=recipe.version,
     )  # fmt: skip
     glyph_acc, gap_acc = accuracy(net, held_x, held_y)

@@ -821,18 +821,15 @@ def _continued_group(work: np.ndarray, group: list[_Chain]) -> list[_Chain]:
     else unchanged.
     Continuations of fewer than ``_MIN_CONTINUATION`` cells are blur spilling past the
     last glyph as often as a real cell, and the lattice's margins cover them."""
-    lefts, rights = [], []
+    left, right = min(c.left for c in group), max(c.right for c in group)
+    continued = False
     for chain in group:
-        left, right = _line_continues(work, chain)
-        if left + right < _MIN_CONTINUATION:
-            left = right = 0
-        lefts.append(chain.left - left * chain.pitch)
-        rights.append(chain.right + right * chain.pitch)
-    if all(new == c.left for new, c in zip(lefts, group, strict=True)) and all(
-        new == c.right for new, c in zip(rights, group, strict=True)
-    ):
-        return group
-    return [replace(c, left=min(lefts), right=max(rights)) for c in group]
+        before, after = _line_continues(work, chain)
+        if before + after >= _MIN_CONTINUATION:
+            left = min(left, chain.left - before * chain.pitch)
+            right = max(right, chain.right + after * chain.pitch)
+            continued = True
+    return [replace(c, left=left, right=right) for c in group] if continued else group
 
 
 def _blob_pitches(gray: np.ndarray, scale: float, group: list[_Chain]) -> list[_Chain] | None:
