@@ -58,8 +58,14 @@ def find_portrait(
     # 100 benchmark pages) in a quarter of the time (53 vs 216 ms); only smaller pages
     # are upsampled.
     upsample = 1 if max(height, width) < 600 else 0
-    detections = models.detector(page, upsample)
-    if len(detections) > 0:
+    detections = []
+    if fmt in PHOTO_ZONE:
+        # ICAO pages hold the photo in their left third: search the left half first (half
+        # the detector's time), the whole page only when no face is there.
+        detections = list(models.detector(np.ascontiguousarray(page[:, : width // 2]), upsample))
+    if not detections:
+        detections = list(models.detector(page, upsample))
+    if detections:
         face = max(detections, key=lambda r: r.width() * r.height())
         pad_x, pad_y = face.width() * margin, face.height() * margin
         left = max(int(face.left() - pad_x), 0)

@@ -211,3 +211,23 @@ def test_an_mrz_that_neither_reads_nor_looks_like_ocr_b_is_a_capture_problem(
     )
     assert read.mrz.valid  # a read MRZ is never called illegible
     assert "document_unreadable" not in read.reason_codes
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_portrait_search_starts_left_and_falls_back_to_the_whole_page(
+    shared_data: Path, side: str
+) -> None:
+    """ICAO pages are searched in their left half first; a face elsewhere is still found."""
+    from app.vision.document.portrait import find_portrait
+    from app.vision.faces.models import load_face_models
+
+    face = _load(shared_data / "faces" / "biden" / "biden.jpg")
+    face = cv2.resize(face, (260, round(260 * face.shape[0] / face.shape[1])))[:500]
+    page = np.full((700, 1000, 3), 235, np.uint8)
+    x = 40 if side == "left" else 700
+    page[100 : 100 + face.shape[0], x : x + face.shape[1]] = face
+    crop = find_portrait(page, "TD3", load_face_models())
+    assert crop is not None and crop.face_found
+    _, right, _, left = crop.box
+    centre = (left + right) / 2
+    assert (centre < 500) if side == "left" else (centre > 500)
