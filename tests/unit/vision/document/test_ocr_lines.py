@@ -109,6 +109,21 @@ def test_lines_three_heights_apart_are_grouped_at_any_tilt(angle_deg: float) -> 
     assert ocr._group_lines(apart) == []
 
 
+def test_a_line_cut_short_is_grouped_with_the_line_it_starts_with() -> None:
+    """Glare over the end of a name stops its chain; MRZ lines still start together."""
+    full = ocr._Chain(
+        idx=list(range(36)), height=24.0, intercept=200.0, left=50.0, right=900.0, pitch=24.0
+    )
+    cut = ocr.replace(full, idx=list(range(22)), intercept=140.0, right=50.0 + 0.55 * 850.0)
+    assert ocr._group_lines([cut, full]) == [[cut, full]]
+    # The same share of overlap elsewhere on the line is not an MRZ's shape.
+    shifted = ocr.replace(cut, left=cut.left + 300.0, right=cut.right + 300.0)
+    assert ocr._group_lines([shifted, full]) == []
+    # The cells per line come from the longer line, not from the mean of the two.
+    gray = np.full((10, 10), 255, np.uint8)
+    assert ocr._cells_for([cut, full], gray, 1.0) == [36]
+
+
 def test_faint_strokes_in_the_bright_part_of_a_strip_keep_their_ink() -> None:
     """A lamp to one side: the left half of the strip is bright paper with faint grey
     strokes, the right half dim paper with black strokes. Normalised against one level
