@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from app.vision.document.glyphnet import GAP, N_CLASSES, WEIGHTS_PATHS, GlyphNet, save_glyphnet
-from app.vision.document.glyphs import FEATURE_DIM, MRZ_CHARSET, to_feature
+from app.vision.document.glyphs import FEATURE_SHAPE, MRZ_CHARSET, to_feature
 
 STRIP_PITCH = 24.0  # must equal ocr._RECT_PITCH
 STRIP_HEIGHT = round(STRIP_PITCH * 2.2)
@@ -50,6 +50,7 @@ class Recipe:
     # benchmark as well but no longer settled the clean Utopia specimen on its own (its
     # template second opinion read O where it read 0); on "strip" it does.
     ink: str = "column"
+    context: float = 1.0  # window width in pitches (``GlyphNet.context``)
 
 
 KINDS = {
@@ -232,21 +233,23 @@ def render_line(text: str, rng: np.random.Generator, hard_share: float = 0.0) ->
 
 
 def line_samples(
-    line: RenderedLine, rng: np.random.Generator, ink_kind: str = "column"
+    line: RenderedLine, rng: np.random.Generator, ink_kind: str = "column", context: float = 1.0
 ) -> Iterator[tuple[np.ndarray, int]]:
-    """(feature, label) pairs: every glyph, and windows between glyphs as the gap class."""
+    """(feature, label) pairs: every glyph, and windows between glyphs as the gap class;
+    windows ``context`` pitches wide (``GlyphNet.context``)."""
     from app.vision.document.ocr import _band, _ink, _strip_ink
 
     ink = _strip_ink(line.strip) if ink_kind == "strip" else _ink(line.strip)
     y0, y1 = _band(ink)
     pitch = float(np.median(np.diff(line.centres)))
-    width = round(pitch)
-    pad = int(STRIP_PITCH * 2)
+    width = round(pitch * context)
+    shape = (FEATURE_SHAPE[0], round(FEATURE_SHAPE[1] * context))
+    pad = int(STRIP_PITCH * (1 + context))
     padded = np.pad(ink, ((0, 0), (pad, pad)))
 
     def window(centre: float) -> np.ndarray:
-        x0 = round(centre - pitch / 2) + pad
-        return to_feature(padded[y0:y1, x0 : x0 + width])
+        x0 = round(centre - pitch * context / 2) + pad
+        return to_feature(padded[y0:y1, x0 : x0 + width], shape)
 
     # Glyph windows within 0.1 pitch of the centre; gap windows from 0.28 pitch off, so
     # that the network's confidence peaks where the lattice must put a cell.
@@ -265,15 +268,15 @@ def line_samples(
 
 
 def make_dataset(
-    n_lines: int, seed: int, hard_share: float = 0.0, ink_kind: str = "column"
+    n_lines: int, seed: int, hard_share: float = 0.0, ink_kind: str = "column", context: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Features (n, FEATURE_DIM) float32 and labels (n,) from ``n_lines`` rendered lines."""
+    """Features (n, rows * cols) float32 and labels (n,) from ``n_lines`` rendered lines."""
     rng = np.random.default_rng(seed)
     feats: list[np.ndarray] = []
     labels: list[int] = []
     for _ in range(n_lines):
         line = render_line(_random_text(rng), rng, hard_share)
-        for feature, label in line_samples(line, rng, ink_kind):
+        for feature, label in line_samples(line, rng, ink_kind, context):
             feats.append(feature)
             labels.append(label)
     return np.stack(feats).astype(np.float32), np.asarray(labels, np.int64)
@@ -289,10 +292,12 @@ def train(
     lr: float = 2e-3,
     seed: int = 0,
     version: str = "glyphnet-dev",
+    context: float = 1.0,
 ) -> GlyphNet:
     """Softmax cross-entropy, Adam, a cosine learning-rate decay; plain NumPy."""
     rng = np.random.default_rng(seed)
-    w1 = rng.normal(0, np.sqrt(2.0 / FEATURE_DIM), (FEATURE_DIM, hidden)).astype(np.float32)
+    dim = features.shape[1]
+    w1 = rng.normal(0, np.sqrt(2.0 / dim), (dim, hidden)).astype(np.float32)
     b1 = np.zeros(hidden, np.float32)
     w2 = rng.normal(0, np.sqrt(1.0 / hidden), (hidden, N_CLASSES)).astype(np.float32)
     b2 = np.zeros(N_CLASSES, np.float32)
@@ -328,7 +333,7 @@ def train(
                 m_hat = m[i] / (1 - 0.9**step)
                 v_hat = v[i] / (1 - 0.999**step)
                 params[i] -= (rate * m_hat / (np.sqrt(v_hat) + 1e-8)).astype(np.float32)
-    return GlyphNet(w1=w1, b1=b1, w2=w2, b2=b2, version=version)
+    return GlyphNet(w1=w1, b1=b1, w2=w2, b2=b2, version=version, context=context)
 
 
 def accuracy(net: GlyphNet, features: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -348,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hidden", type=int)
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--hard-share", type=float)
+    parser.add_argument("--context", type=float)
     parser.add_argument("--seed", type=int, default=9303)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--check", action="store_true", help="train and report, do not save")
@@ -355,22 +361,24 @@ def main(argv: list[str] | None = None) -> int:
     recipe = KINDS[args.kind]
     overrides = {
         name: getattr(args, name)
-        for name in ("lines", "hidden", "epochs", "hard_share")
+        for name in ("lines", "hidden", "epochs", "hard_share", "context")
         if getattr(args, name) is not None
     }
     if overrides:
         recipe = replace(recipe, **overrides, version=f"{recipe.version}-custom")
     out = args.out or WEIGHTS_PATHS[args.kind]
     started = time.perf_counter()
-    features, labels = make_dataset(recipe.lines, args.seed, recipe.hard_share, recipe.ink)
+    features, labels = make_dataset(
+        recipe.lines, args.seed, recipe.hard_share, recipe.ink, recipe.context
+    )
     held_x, held_y = make_dataset(
-        max(recipe.lines // 10, 50), args.seed + 1, recipe.hard_share, recipe.ink
+        max(recipe.lines // 10, 50), args.seed + 1, recipe.hard_share, recipe.ink, recipe.context
     )
     print(f"samples: {len(labels)} train, {len(held_y)} held out "
           f"({time.perf_counter() - started:.0f} s to render)")  # fmt: skip
     net = train(
         features, labels, hidden=recipe.hidden, epochs=recipe.epochs, seed=args.seed,
-        version=recipe.version,
+        version=recipe.version, context=recipe.context,
     )  # fmt: skip
     glyph_acc, gap_acc = accuracy(net, held_x, held_y)
     print(f"held-out renders: glyph accuracy {glyph_acc:.4f}, gap accuracy {gap_acc:.4f} "

@@ -7,7 +7,9 @@ learns what separates look-alikes (E/F, K/X, O/C/Q) under those conditions. Its 
 ``GAP``, is trained on windows centred between two glyphs: the reader uses it to place the
 cell lattice (a window is "on a glyph" when the gap class is unlikely).
 
-Input: the same feature vectors as the templates (``glyphs.to_feature``). Output: natural
+Input: feature vectors like the templates' (``glyphs.to_feature``) of a window ``context``
+pitches wide (the templates see one pitch; a wider window shows the network how far a
+blurred neighbour bleeds into the cell). Output: natural
 log-probabilities over ``MRZ_CHARSET`` plus the gap class. The weights are NumPy archives
 committed next to this module, produced by ``python -m app.vision.document.glyph_training``
 from Debian's ``fonts-ocr-b`` alone (no downloaded model or data). Two networks ship:
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.vision.document.glyphs import FEATURE_DIM, MRZ_CHARSET
+from app.vision.document.glyphs import FEATURE_SHAPE, MRZ_CHARSET
 
 GAP = len(MRZ_CHARSET)  # index of the "between glyphs / no glyph" class
 N_CLASSES = len(MRZ_CHARSET) + 1
@@ -46,14 +48,20 @@ class GlyphNetMissing(RuntimeError):
 class GlyphNet:
     """A two-layer perceptron: feature -> ReLU hidden layer -> class logits."""
 
-    w1: np.ndarray  # (FEATURE_DIM, hidden) float32
+    w1: np.ndarray  # (feature rows * cols, hidden) float32
     b1: np.ndarray  # (hidden,)
     w2: np.ndarray  # (hidden, N_CLASSES)
     b2: np.ndarray  # (N_CLASSES,)
     version: str
+    context: float = 1.0  # window width in pitches
+
+    @property
+    def feature_shape(self) -> tuple[int, int]:
+        """(rows, cols) of this network's input window after resampling."""
+        return FEATURE_SHAPE[0], round(FEATURE_SHAPE[1] * self.context)
 
     def log_probs(self, features: np.ndarray) -> np.ndarray:
-        """Log-probabilities (n, N_CLASSES) for feature rows (n, FEATURE_DIM)."""
+        """Log-probabilities (n, N_CLASSES) for feature rows (n, rows * cols)."""
         hidden = np.maximum(features.astype(np.float32) @ self.w1 + self.b1, 0.0)
         logits = hidden @ self.w2 + self.b2
         logits = logits - logits.max(axis=1, keepdims=True)
@@ -69,6 +77,7 @@ def save_glyphnet(net: GlyphNet, path: Path = WEIGHTS_PATH) -> None:
         w2=net.w2.astype(np.float16),
         b2=net.b2.astype(np.float16),
         version=np.array(net.version),
+        context=np.array(net.context),
         charset=np.array(MRZ_CHARSET),
     )
 
@@ -84,10 +93,12 @@ def _read(path: Path) -> GlyphNet:
                 w2=archive["w2"].astype(np.float32),
                 b2=archive["b2"].astype(np.float32),
                 version=str(archive["version"]),
+                context=float(archive["context"]) if "context" in archive else 1.0,
             )
     except (OSError, KeyError, ValueError) as error:
         raise GlyphNetMissing(f"{path}: {error}") from error
-    if net.w1.shape[0] != FEATURE_DIM or net.w2.shape[1] != N_CLASSES:
+    rows, cols = net.feature_shape
+    if net.w1.shape[0] != rows * cols or net.w2.shape[1] != N_CLASSES:
         raise GlyphNetMissing(f"{path}: shapes {net.w1.shape}, {net.w2.shape} do not fit")
     return net
 

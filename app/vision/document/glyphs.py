@@ -48,9 +48,9 @@ class GlyphTemplates:
     labels: np.ndarray  # (n_templates,) int index into MRZ_CHARSET
 
 
-def to_feature(window: np.ndarray) -> np.ndarray:
-    """Ink map (float, 1 = ink) of any size -> normalised feature vector."""
-    small = cv2.resize(window.astype(np.float32), FEATURE_SHAPE[::-1], interpolation=cv2.INTER_AREA)
+def to_feature(window: np.ndarray, shape: tuple[int, int] = FEATURE_SHAPE) -> np.ndarray:
+    """Ink map (float, 1 = ink) of any size -> normalised feature vector of ``shape``."""
+    small = cv2.resize(window.astype(np.float32), shape[::-1], interpolation=cv2.INTER_AREA)
     vec = small.reshape(-1)
     vec = vec - vec.mean()
     norm = float(np.linalg.norm(vec))

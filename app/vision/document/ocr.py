@@ -32,7 +32,6 @@ from app.vision.document.confirm import align, confirm_read
 from app.vision.document.glyphnet import GAP, GlyphNet, GlyphNetMissing, load_glyphnet
 from app.vision.document.glyphs import (
     FEATURE_DIM,
-    FEATURE_SHAPE,
     MRZ_CHARSET,
     WINDOW_HEIGHT_PITCHES,
     GlyphFontMissing,
@@ -611,22 +610,24 @@ def _net_table(ink: np.ndarray, pitch: float, net: GlyphNet | None = None) -> np
     Equivalent to ``to_feature`` on each window (area resampling is separable, so one
     matrix product per axis replaces a resize per window), about ten times faster.
     """
+    net = net or load_glyphnet()
+    n_rows, n_feature_cols = net.feature_shape
     y0, y1 = _band(ink)
-    width = max(round(pitch), 4)
+    width = max(round(pitch * net.context), 4)
     pad = width
     band = np.pad(ink[y0:y1], ((0, 0), (pad, pad))).astype(np.float32)
     n_cols = ink.shape[1]
-    rows = _area_matrix(band.shape[0], FEATURE_SHAPE[0]).T  # (feature rows, band rows)
-    cols = _area_matrix(width, FEATURE_SHAPE[1])  # (width, feature cols)
+    rows = _area_matrix(band.shape[0], n_rows).T  # (feature rows, band rows)
+    cols = _area_matrix(width, n_feature_cols)  # (width, feature cols)
     squeezed = rows @ band  # (feature rows, padded width)
     windows = np.lib.stride_tricks.sliding_window_view(squeezed, width, axis=1)
-    starts = np.arange(n_cols) + (pad - math.floor(pitch / 2 + 0.5))
+    starts = np.arange(n_cols) + (pad - math.floor(pitch * net.context / 2 + 0.5))
     feats = np.einsum("rpw,wc->prc", windows[:, starts, :], cols, optimize=True)
-    feats = feats.reshape(n_cols, FEATURE_DIM)
+    feats = feats.reshape(n_cols, n_rows * n_feature_cols)
     feats -= feats.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(feats, axis=1, keepdims=True)
     feats /= np.where(norms > 1e-6, norms, 1.0)
-    return (net or load_glyphnet()).log_probs(feats)
+    return net.log_probs(feats)
 
 
 def _glyphness(table: np.ndarray) -> np.ndarray:

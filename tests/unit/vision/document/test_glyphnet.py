@@ -10,6 +10,7 @@ import pytest
 from app.vision.document import glyph_training, ocr
 from app.vision.document.glyphnet import (
     GAP,
+    GlyphNet,
     GlyphNetMissing,
     _read,
     load_glyphnet,
@@ -197,3 +198,36 @@ def test_the_soft_network_reads_heavy_blur_better() -> None:
     soft_glyphs, _ = glyph_training.accuracy(load_glyphnet("soft"), features, labels)
     sharp_glyphs, _ = glyph_training.accuracy(load_glyphnet("sharp"), features, labels)
     assert soft_glyphs > sharp_glyphs + 0.02
+
+
+@pytest.mark.parametrize("context", [1.0, 2.2])
+def test_the_reader_sees_the_windows_the_trainer_cut(context: float, tmp_path: Path) -> None:
+    """``_net_table``'s fast windows equal the trainer's ``to_feature`` windows, at any
+    context width, and the width survives saving."""
+    from app.vision.document.glyphs import FEATURE_SHAPE, to_feature
+
+    rows, cols = FEATURE_SHAPE[0], round(FEATURE_SHAPE[1] * context)
+    rng = np.random.default_rng(5)
+    net = GlyphNet(
+        w1=rng.normal(0, 0.1, (rows * cols, 16)).astype(np.float32),
+        b1=np.zeros(16, np.float32),
+        w2=rng.normal(0, 0.1, (16, len(MRZ_CHARSET) + 1)).astype(np.float32),
+        b2=np.zeros(len(MRZ_CHARSET) + 1, np.float32),
+        version="test",
+        context=context,
+    )
+    save_glyphnet(net, tmp_path / "wide.npz")
+    assert _read(tmp_path / "wide.npz").context == context
+    line = _rendered(4, "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<")
+    ink = ocr._ink(line.strip)
+    pitch = float(np.median(np.diff(line.centres)))
+    table = ocr._net_table(ink, pitch, net)
+    y0, y1 = ocr._band(ink)
+    width = round(pitch * context)
+    pad = 3 * width
+    padded = np.pad(ink, ((0, 0), (pad, pad)))
+    for centre in line.centres[::7]:
+        column = round(float(centre))
+        x0 = round(column - pitch * context / 2) + pad
+        feature = to_feature(padded[y0:y1, x0 : x0 + width], (rows, cols))
+        assert np.allclose(net.log_probs(feature[None])[0], table[column], atol=1e-3)
