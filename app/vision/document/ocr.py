@@ -430,6 +430,17 @@ class _LineStrip:
     direction: np.ndarray  # unit vector along the line (input image)
     input_per_strip_px: float
     cap_height: float  # input px
+    # For a strip resampled along the line (``_perspective_resampled``): for each strip
+    # column boundary 0..width, the column of the plain affine strip it came from, whose
+    # columns map linearly (``input_per_strip_px``) from ``origin``. None: the identity.
+    affine_columns: np.ndarray | None = None
+
+    def along(self, columns: np.ndarray) -> np.ndarray:
+        """Input px along ``direction`` from ``origin`` of strip columns."""
+        if self.affine_columns is not None:
+            grid = np.arange(len(self.affine_columns), dtype=np.float64)
+            columns = np.interp(columns, grid, self.affine_columns)
+        return np.asarray(columns, np.float64) * self.input_per_strip_px
 
 
 _MARGIN_CELLS = 5
@@ -463,27 +474,97 @@ def _rectify(gray: np.ndarray, chain: _Chain, n_cells: int, scale: float) -> _Li
     base = start - (height / 2) / k * normal
     src = np.array([base, base + direction * width / k, base + normal * height / k], np.float32)
     dst = np.array([[0, 0], [width, 0], [0, height]], np.float32)
-    matrix = cv2.getAffineTransform(src / np.float32(scale), dst)
-    strip = cv2.warpAffine(
-        gray,
-        matrix,
-        (width, height),
-        flags=cv2.INTER_AREA if k * scale < 1 else cv2.INTER_CUBIC,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
+    columns = _even_pitch_columns(_pitch_ratio(chain), width, n_cells)
+    if columns is not None and k * scale >= 1:
+        # Enlarging: sample the input once, along the perspective's curve.
+        along = (base[None, :] + columns[:width, None] / k * direction[None, :]) / scale
+        across = np.arange(height, dtype=np.float64)[:, None, None] / (k * scale) * normal
+        points = (along[None, :, :] + across).astype(np.float32)
+        strip = cv2.remap(
+            gray, points[..., 0], points[..., 1], cv2.INTER_CUBIC,
+            borderMode=cv2.BORDER_REPLICATE,
+        )  # fmt: skip
+    else:
+        matrix = cv2.getAffineTransform(src / np.float32(scale), dst)
+        strip = cv2.warpAffine(
+            gray,
+            matrix,
+            (width, height),
+            flags=cv2.INTER_AREA if k * scale < 1 else cv2.INTER_CUBIC,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        if columns is not None:
+            # Reducing: area-average first, then even out the pitch on the strip.
+            map_x = np.repeat(columns[None, :width].astype(np.float32), height, axis=0)
+            map_y = np.repeat(np.arange(height, dtype=np.float32)[:, None], width, axis=1)
+            strip = cv2.remap(strip, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     return _LineStrip(
         strip=strip,
         origin=start / scale,
         direction=direction,
         input_per_strip_px=1.0 / (k * scale),
         cap_height=chain.height / scale,
+        affine_columns=columns,
     )
 
 
+_MIN_PITCH_RATIO_STEPS = 12  # glyph-to-glyph steps needed to measure a pitch gradient
+_MIN_PITCH_CHANGE = 0.04  # relative pitch change along a line worth resampling for
+
+
+def _pitch_ratio(chain: _Chain) -> float:
+    """Pitch at the chain's right end over the pitch at its left end, from the steps
+    between its glyphs (1.0 when there are too few glyphs to tell).
+
+    Perspective shrinks a line's far end: at 9 % perspective a 36-cell line's pitch runs
+    from 20 to 28 px, beyond the 15 % the cell lattice may stretch, so the lattice
+    starts a cell off. The steps between neighbouring glyphs show the gradient; steps
+    that skip a glyph or split one are left out.
+    """
+    if len(chain.cx) < _MIN_PITCH_RATIO_STEPS + 1 or chain.pitch <= 0:
+        return 1.0
+    xs = np.sort(np.asarray(chain.cx, np.float64))
+    steps = np.diff(xs)
+    mids = (xs[1:] + xs[:-1]) / 2
+    keep = (steps > 0.7 * chain.pitch) & (steps < 1.35 * chain.pitch)
+    if keep.sum() < _MIN_PITCH_RATIO_STEPS:
+        return 1.0
+    slope, intercept = np.polyfit(mids[keep], steps[keep], 1)
+    # one pass without the worst-fitting steps (a glued pair measured as one glyph)
+    residual = np.abs(steps[keep] - (slope * mids[keep] + intercept))
+    inliers = residual <= max(float(np.percentile(residual, 80)), 1e-6)
+    if inliers.sum() >= _MIN_PITCH_RATIO_STEPS:
+        slope, intercept = np.polyfit(mids[keep][inliers], steps[keep][inliers], 1)
+    left_pitch = slope * chain.left + intercept
+    right_pitch = slope * chain.right + intercept
+    if left_pitch <= 0 or right_pitch <= 0:
+        return 1.0
+    return float(np.clip(right_pitch / left_pitch, 0.45, 2.2))
+
+
+def _even_pitch_columns(pitch_ratio: float, width: int, n_cells: int) -> np.ndarray | None:
+    """For each column boundary 0..``width`` of a strip with an even pitch, the column of
+    the plain affine strip to sample when the pitch grows from left to right by
+    ``pitch_ratio``; None below ``_MIN_PITCH_CHANGE`` (the affine strip is used as is).
+
+    Along a line under perspective the image position of cell coordinate s (0 at the
+    first glyph's ink, 1 at the last's) goes as (exp(b s) - 1) / (exp(b) - 1) with
+    exp(b) the pitch ratio; the margins follow the same curve.
+    """
+    if abs(pitch_ratio - 1.0) < _MIN_PITCH_CHANGE:
+        return None
+    ink_start = (_MARGIN_CELLS + 0.16) * _RECT_PITCH
+    ink_span = (n_cells - 0.32) * _RECT_PITCH
+    s = (np.arange(width + 1, dtype=np.float64) - ink_start) / ink_span
+    b = math.log(pitch_ratio)
+    return ink_start + ink_span * np.expm1(b * s) / math.expm1(b)
+
+
 def _geometry(line: _LineStrip, centres: np.ndarray) -> LineGeometry:
-    first = line.origin + centres[0] * line.input_per_strip_px * line.direction
-    last = line.origin + centres[-1] * line.input_per_strip_px * line.direction
-    pitch = float(np.median(np.diff(centres))) * line.input_per_strip_px
+    along = line.along(np.asarray(centres, np.float64))
+    first = line.origin + along[0] * line.direction
+    last = line.origin + along[-1] * line.direction
+    pitch = float(np.median(np.diff(along)))
     return LineGeometry(
         start=(float(first[0]), float(first[1])),
         end=(float(last[0]), float(last[1])),
@@ -1268,12 +1349,15 @@ def _touches_border(group: list[_Chain], shape: tuple[int, ...], scale: float) -
 
 def _turn(line: _LineStrip) -> _LineStrip:
     """The same strip rotated by 180 degrees (for upside-down documents)."""
+    width = line.strip.shape[1]
+    affine = line.affine_columns
     return _LineStrip(
         strip=np.ascontiguousarray(line.strip[::-1, ::-1]),
-        origin=line.origin + line.direction * line.strip.shape[1] * line.input_per_strip_px,
+        origin=line.origin + line.direction * width * line.input_per_strip_px,
         direction=-line.direction,
         input_per_strip_px=line.input_per_strip_px,
         cap_height=line.cap_height,
+        affine_columns=None if affine is None else width - affine[::-1],
     )
 
 
