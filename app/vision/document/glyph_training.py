@@ -10,7 +10,12 @@ margin) with the gap class.
 
     uv run python -m app.vision.document.glyph_training              # glyphnet.npz
     uv run python -m app.vision.document.glyph_training --kind soft  # glyphnet-soft.npz
+    uv run python -m app.vision.document.glyph_training --kind soft-wide
     uv run python -m app.vision.document.glyph_training --check      # accuracy only
+
+Run with ``OPENBLAS_NUM_THREADS=1``: multi-threaded BLAS sums in a varying order, and the
+weights then differ from run to run in their last bits (the soft network's recipe, run
+twice that way, gave equally accurate but different arrays).
 
 Pure NumPy / OpenCV / Pillow; about two minutes on two cores for the sharp network, about
 eighteen for the soft one (three times the lines, all heavily blurred, twice the units).
@@ -58,6 +63,14 @@ KINDS = {
         lines=3000, hidden=256, epochs=12, hard_share=0.0, version="glyphnet-2", ink="strip"
     ),
     "soft": Recipe(lines=9000, hidden=512, epochs=20, hard_share=1.0, version="glyphnet-soft-1"),
+    "soft-wide": Recipe(
+        lines=9000,
+        hidden=512,
+        epochs=20,
+        hard_share=1.0,
+        version="glyphnet-soft-wide-1",
+        context=2.8,
+    ),
 }
 
 

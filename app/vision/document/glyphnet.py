@@ -18,7 +18,10 @@ from Debian's ``fonts-ocr-b`` alone (no downloaded model or data). Two networks 
   every line crisp enough to settle positions on its own;
 - ``soft`` (``glyphnet-soft.npz``, twice the hidden units): trained only on the heavy blur
   of shaky, out-of-focus captures; it reads the lines too soft to settle anything, whose
-  unchecked positions a second engine must confirm in any case.
+  unchecked positions a second engine must confirm in any case;
+- ``soft-wide`` (``glyphnet-soft-wide.npz``): the same training, but each window is 2.8
+  pitches wide (``context``), so it sees how far the blurred neighbours bleed in. The
+  reader averages its probabilities with the soft network's (an ensemble of the two).
 """
 
 from __future__ import annotations
@@ -34,7 +37,11 @@ from app.vision.document.glyphs import FEATURE_SHAPE, MRZ_CHARSET
 GAP = len(MRZ_CHARSET)  # index of the "between glyphs / no glyph" class
 N_CLASSES = len(MRZ_CHARSET) + 1
 WEIGHTS_PATH = Path(__file__).with_name("glyphnet.npz")
-WEIGHTS_PATHS = {"sharp": WEIGHTS_PATH, "soft": Path(__file__).with_name("glyphnet-soft.npz")}
+WEIGHTS_PATHS = {
+    "sharp": WEIGHTS_PATH,
+    "soft": Path(__file__).with_name("glyphnet-soft.npz"),
+    "soft-wide": Path(__file__).with_name("glyphnet-soft-wide.npz"),
+}
 
 _lock = threading.Lock()
 _cached: dict[str, GlyphNet] = {}

@@ -1187,12 +1187,20 @@ class _Placement:
     slipped: bool  # a line's lattice could sit one cell off (``_resolve_slips``)
 
 
-def _network_for(sharpness: float, params: OcrParams) -> GlyphNet:
-    """The cell network for a line this crisp: heavily blurred lines get the network
-    trained on heavy blur (too soft to settle anything, their unchecked positions still
-    need the second engine); all others the sharp network, which the settling rules were
-    calibrated on."""
-    return load_glyphnet("soft" if sharpness < params.soft_network_below else "sharp")
+def _cell_table(ink: np.ndarray, pitch: float, sharpness: float, params: OcrParams) -> np.ndarray:
+    """Per strip column, the log-probabilities of a cell centred there.
+
+    Lines at least ``soft_network_below`` crisp: the sharp network, which the settling
+    rules were calibrated on. Heavily blurred lines (too soft to settle anything, their
+    unchecked positions still need the second engine): the mean probability of the two
+    networks trained on heavy blur, one seeing a pitch-wide window, one 2.8 pitches (seed
+    7 hard tier: 292 cells read wrong with the first alone, 186 with the pair).
+    """
+    if sharpness >= params.soft_network_below:
+        return _net_table(ink, pitch, load_glyphnet("sharp"))
+    narrow = _net_table(ink, pitch, load_glyphnet("soft"))
+    wide = _net_table(ink, pitch, load_glyphnet("soft-wide"))
+    return np.logaddexp(narrow, wide) - math.log(2.0)
 
 
 def _read_group(
@@ -1226,7 +1234,7 @@ def _read_group(
             sharpness = [_stroke_sharpness(s.strip) for s in strips]
             for k, ink in enumerate(inks):
                 pitch = float(np.median(np.diff(centres[k])))
-                table = _net_table(ink, pitch, _network_for(sharpness[k], params))
+                table = _cell_table(ink, pitch, sharpness[k], params)
                 placed = _lattice_by_net(table, n_cells, pitch, params)
                 if placed is not None:
                     centres[k] = placed
@@ -1609,6 +1617,7 @@ def load_mrz_models() -> None:
     load_templates()
     load_glyphnet()
     load_glyphnet("soft")
+    load_glyphnet("soft-wide")
     shared_line_reader().start()  # Tesseract loads its model meanwhile
 
 
