@@ -196,7 +196,7 @@ def test_soft_lines_get_the_pair_of_soft_networks() -> None:
     pitch = float(np.median(np.diff(line.centres)))
     sharp = ocr._net_table(ink, pitch, load_glyphnet("sharp"))
     narrow = ocr._net_table(ink, pitch, load_glyphnet("soft"))
-    wide = ocr._net_table(ink, pitch, load_glyphnet("soft-wide"))
+    wide = ocr._net_table(ink, pitch, load_glyphnet("soft-wide"), stride=ocr._WIDE_STRIDE)
     assert np.array_equal(ocr._cell_table(ink, pitch, threshold, PARAMS), sharp)
     pair = ocr._cell_table(ink, pitch, threshold - 0.01, PARAMS)
     assert np.allclose(np.exp(pair), (np.exp(narrow) + np.exp(wide)) / 2, atol=1e-5)
@@ -264,3 +264,19 @@ def test_the_reader_sees_the_windows_the_trainer_cut(context: float, tmp_path: P
         x0 = round(column - pitch * context / 2) + pad
         feature = to_feature(padded[y0:y1, x0 : x0 + width], (rows, cols))
         assert np.allclose(net.log_probs(feature[None])[0], table[column], atol=1e-3)
+
+
+def test_a_strided_table_reads_every_stride_th_column_and_interpolates_between() -> None:
+    line = _rendered(9, "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+    ink = ocr._ink(line.strip)
+    pitch = float(np.median(np.diff(line.centres)))
+    net = load_glyphnet("soft-wide")
+    full = ocr._net_table(ink, pitch, net)
+    strided = ocr._net_table(ink, pitch, net, stride=2)
+    assert strided.shape == full.shape
+    assert np.allclose(np.exp(strided[::2]), np.exp(full[::2]), atol=1e-5)  # read exactly
+    between = np.exp(strided[1:-1:2])
+    assert np.allclose(between, (np.exp(full[:-2:2]) + np.exp(full[2::2])) / 2, atol=1e-4)
+    # and the interpolation stays close to reading every column
+    agree = strided.argmax(axis=1) == full.argmax(axis=1)
+    assert agree.mean() > 0.9
