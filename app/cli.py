@@ -4,6 +4,7 @@ command ran, 2 on bad usage (unknown options, unreadable input files)."""
 from __future__ import annotations
 
 import argparse
+import ctypes
 import getpass
 import json
 import os
@@ -306,7 +307,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     worker = subprocess.Popen(
-        _worker_command(args.concurrency), env=os.environ.copy(), start_new_session=True
+        _worker_command(args.concurrency),
+        env=os.environ.copy(),
+        start_new_session=True,
+        preexec_fn=die_with_parent,  # no threads run yet: preexec_fn is safe here
     )
     stop = threading.Event()
 
@@ -336,6 +340,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         stop.set()
         _stop_process_group(worker)
     return EXIT_OK
+
+
+def die_with_parent() -> None:
+    """In a child about to exec: have Linux send it SIGTERM when its parent dies, even
+    by SIGKILL (otherwise a killed ``idgate serve`` left its worker running, orphaned;
+    seen after the browser tier). A no-op where ``prctl`` is missing."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:

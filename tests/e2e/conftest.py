@@ -162,7 +162,8 @@ def running_server(data_dir: Path) -> Iterator[Server]:
         if process.poll() is None:
             os.killpg(process.pid, 15)
             try:
-                process.wait(timeout=20)
+                # longer than serve's own warm stop of its worker (20 s, then a kill)
+                process.wait(timeout=45)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, 9)
         log.close()
