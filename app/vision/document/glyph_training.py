@@ -13,9 +13,9 @@ margin) with the gap class.
     uv run python -m app.vision.document.glyph_training --kind soft-wide
     uv run python -m app.vision.document.glyph_training --check      # accuracy only
 
-Run with ``OPENBLAS_NUM_THREADS=1``: multi-threaded BLAS sums in a varying order, and the
-weights then differ from run to run in their last bits (the soft network's recipe, run
-twice that way, gave equally accurate but different arrays).
+Run with ``OPENBLAS_NUM_THREADS=1``: single-threaded, the soft-wide recipe gave
+bit-identical weights twice; the soft recipe, run twice multi-threaded, gave equally
+accurate but different arrays.
 
 Pure NumPy / OpenCV / Pillow; about two minutes on two cores for the sharp network, about
 eighteen for the soft one (three times the lines, all heavily blurred, twice the units).
