@@ -32,8 +32,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.vision.document.glyphnet import GAP, N_CLASSES, WEIGHTS_PATHS, GlyphNet, save_glyphnet
-from app.vision.document.glyphs import FEATURE_SHAPE, MRZ_CHARSET, to_feature
+from app.vision.document.glyphnet import (
+    GAP,
+    N_CLASSES,
+    WEIGHTS_PATHS,
+    GlyphNet,
+    save_glyphnet,
+    window_shape,
+)
+from app.vision.document.glyphs import MRZ_CHARSET, to_feature
 
 STRIP_PITCH = 24.0  # must equal ocr._RECT_PITCH
 STRIP_HEIGHT = round(STRIP_PITCH * 2.2)
@@ -256,7 +263,7 @@ def line_samples(
     y0, y1 = _band(ink)
     pitch = float(np.median(np.diff(line.centres)))
     width = round(pitch * context)
-    shape = (FEATURE_SHAPE[0], round(FEATURE_SHAPE[1] * context))
+    shape = window_shape(context)
     pad = int(STRIP_PITCH * (1 + context))
     padded = np.pad(ink, ((0, 0), (pad, pad)))
 

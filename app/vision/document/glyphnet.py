@@ -47,6 +47,12 @@ _lock = threading.Lock()
 _cached: dict[str, GlyphNet] = {}
 
 
+def window_shape(context: float) -> tuple[int, int]:
+    """(rows, cols) of a network's input window ``context`` pitches wide, after
+    resampling: the templates' shape, widened in proportion."""
+    return FEATURE_SHAPE[0], round(FEATURE_SHAPE[1] * context)
+
+
 class GlyphNetMissing(RuntimeError):
     """The weights file is missing or does not fit this code (re-run the training)."""
 
@@ -65,7 +71,7 @@ class GlyphNet:
     @property
     def feature_shape(self) -> tuple[int, int]:
         """(rows, cols) of this network's input window after resampling."""
-        return FEATURE_SHAPE[0], round(FEATURE_SHAPE[1] * self.context)
+        return window_shape(self.context)
 
     def log_probs(self, features: np.ndarray) -> np.ndarray:
         """Log-probabilities (n, N_CLASSES) for feature rows (n, rows * cols)."""
