@@ -1632,14 +1632,20 @@ def _band_corners(lines: Sequence[LineGeometry]) -> np.ndarray:
     return np.array([tl, tr, br, bl], dtype=np.float32)
 
 
-def load_mrz_models() -> None:
-    """Load what the reader needs (OCR-B templates, both cell networks) once per process;
-    raises ``GlyphFontMissing`` or ``GlyphNetMissing`` when they cannot be loaded."""
+def _load_classifiers() -> None:
+    """The OCR-B templates and the three cell networks, read once per process."""
     load_templates()
     load_glyphnet()
     load_glyphnet("soft")
     load_glyphnet("soft-wide")
-    shared_line_reader().start()  # Tesseract loads its model meanwhile
+
+
+def load_mrz_models() -> None:
+    """Load what the reader needs once per process (at a worker's start): the classifiers,
+    and Tesseract's processes, which load their model meanwhile. Raises
+    ``GlyphFontMissing`` or ``GlyphNetMissing`` when the classifiers cannot be loaded."""
+    _load_classifiers()
+    shared_line_reader().start()
 
 
 def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None) -> MrzRead:
@@ -1720,7 +1726,7 @@ def _find_and_read(gray: np.ndarray, today: date, params: OcrParams) -> MrzRead:
     scale = _work_scale(gray, params)
     work = _work_image(gray, params)
     try:
-        load_mrz_models()
+        _load_classifiers()  # Tesseract starts at its first use: a read may not need it
     except (GlyphFontMissing, GlyphNetMissing):
         return MrzRead(result=mrz_not_found())
     # Whole-line blobs: their angle levels tilted text for the glyph chaining, and they

@@ -406,3 +406,21 @@ def test_a_read_too_soft_to_confirm_is_not_sent_to_tesseract(
     assert not soft.result.valid
     assert soft.result.lines == confirmed.result.lines
     assert soft.result.checks["second_engine_agrees"] is False
+
+
+def test_a_read_without_tesseract_starts_no_tesseract(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tesseract's processes start at the worker's start or at their first use, never for
+    a read told not to use Tesseract."""
+
+    def no_reader() -> None:
+        raise AssertionError("Tesseract was started")
+
+    monkeypatch.setattr(ocr, "shared_line_reader", no_reader)
+    image = cv2.cvtColor(
+        cv2.imread(str(shared_data / "documents" / "100_id-che.jpg")), cv2.COLOR_BGR2RGB
+    )
+    params = ocr.OcrParams(use_tesseract=False)
+    read = ocr.read_mrz(image, today=TODAY, params=params)
+    assert read.lines  # the MRZ was found and read, by the classifiers alone
