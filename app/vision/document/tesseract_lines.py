@@ -151,17 +151,23 @@ class TesseractLineReader:
                     path.unlink(missing_ok=True)
 
     def close(self) -> None:
-        """Stop the processes and remove the scratch folder."""
+        """Stop the processes and remove the scratch folder (this process's own: in a
+        forked child, e.g. at its exit, the parent's are left alone)."""
         with self._lock:
+            self._adopt_after_fork()
             self._stop()
             shutil.rmtree(self._folder, ignore_errors=True)
 
-    def _ensure_started(self) -> bool:
+    def _adopt_after_fork(self) -> None:
+        """In a forked child, forget the parent's processes and folder (not ours to use,
+        stop or remove) and take a folder of its own."""
         if os.getpid() != self._owner_pid:
-            # A forked child: the parent's processes and folder are not ours to use.
             self._processes = []
             self._owner_pid = os.getpid()
             self._folder = Path(tempfile.mkdtemp(prefix="idgate-tesseract-"))
+
+    def _ensure_started(self) -> bool:
+        self._adopt_after_fork()
         if self._processes and all(p.process.poll() is None for p in self._processes):
             return True
         self._stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -113,3 +114,23 @@ def test_hocr_words_are_joined_and_unescaped() -> None:
         b" <span class='ocrx_word' id='w2' title='x'>ERIKSSON&lt;&lt;</span>\n  </div>\n"
     )
     assert tesseract_lines._page_text(page) == "P<UTOERIKSSON<<"
+
+
+def test_a_forked_child_leaves_the_parents_processes_alone(
+    reader: TesseractLineReader, line_png: bytes
+) -> None:
+    """A child that closes the reader (the atexit hook runs in forked children too)
+    stops nothing of its parent's and removes none of its files."""
+    first = reader.read([line_png])
+    assert first is not None
+    pids = [p.process.pid for p in reader._processes]
+    folder = reader._folder
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        reader.close()
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert [p.process.pid for p in reader._processes] == pids
+    assert all(p.process.poll() is None for p in reader._processes)
+    assert folder.is_dir()
+    assert reader.read([line_png]) == first
