@@ -907,6 +907,11 @@ def unchecked_positions(fmt: str) -> set[tuple[int, int]]:
     return every - covered
 
 
+def name_positions(fmt: str) -> list[tuple[int, int]]:
+    """(line, position) of every cell of the format's names field, in reading order."""
+    return LAYOUTS[fmt].names.positions()
+
+
 def position_masks(fmt: str) -> list[str]:
     """Per line, one class letter per position: A alpha, N numeric, X alnum, C check digit."""
     return ["".join(row) for row in _MASKS[fmt]]

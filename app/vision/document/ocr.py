@@ -44,10 +44,12 @@ from app.vision.document.mrz import (
     MrzResult,
     mask_character,
     mrz_not_found,
+    name_positions,
     parse_mrz_alternatives,
     position_masks,
     unchecked_positions,
 )
+from app.vision.document.name_grammar import NAME_ALPHABET, decode_name_field
 from app.vision.document.tesseract_lines import shared_line_reader
 
 _RECT_PITCH = 24.0  # px per character cell in the rectified strip
@@ -1299,14 +1301,21 @@ def _read_placement(
     first_char = MRZ_CHARSET[int(net_scores[0][0].argmax())]
     fmt = _format_for(len(group), n_cells, first_char)
     masks = position_masks(fmt)
-    rows = [
-        _alternatives(s, m, params.net_runner_up_margin)
-        for s, m in zip(net_scores, masks, strict=True)
-    ]
-    strict_rows = [
-        _alternatives(s, m, params.net_unchecked_margin)
-        for s, m in zip(net_scores, masks, strict=True)
-    ]
+    names = _names_field(net_scores, fmt)
+    rows = _names_first(
+        [
+            _alternatives(s, m, params.net_runner_up_margin)
+            for s, m in zip(net_scores, masks, strict=True)
+        ],
+        names,
+    )
+    strict_rows = _names_first(
+        [
+            _alternatives(s, m, params.net_unchecked_margin)
+            for s, m in zip(net_scores, masks, strict=True)
+        ],
+        names,
+    )
     result = parse_mrz_alternatives(
         rows, today=today, base_confidence=glyph_score, require_unique=True
     )
@@ -1314,10 +1323,13 @@ def _read_placement(
         # Runner-ups of several cells pass the checks together. Offer only the
         # close ones: a check digit still has to prove any change, the read is
         # still confirmed below, and a remaining tie stays ambiguous.
-        close_rows = [
-            _alternatives(s, m, params.net_close_margin)
-            for s, m in zip(net_scores, masks, strict=True)
-        ]
+        close_rows = _names_first(
+            [
+                _alternatives(s, m, params.net_close_margin)
+                for s, m in zip(net_scores, masks, strict=True)
+            ],
+            names,
+        )
         close = parse_mrz_alternatives(
             close_rows, today=today, base_confidence=glyph_score, require_unique=True
         )
@@ -1349,6 +1361,40 @@ def _read_placement(
     crops = [_cells_crop(s.strip, c) for s, c in zip(strips, centres, strict=True)]
     certainty = _certainty(result, net_scores, scores, masks, params, sharpness)
     return (read, crops, rows, strict_rows, certainty)
+
+
+_NAME_CLASSES = [MRZ_CHARSET.index(char) for char in NAME_ALPHABET]
+
+
+def _names_field(
+    net_scores: Sequence[np.ndarray], fmt: str
+) -> tuple[list[tuple[int, int]], str] | None:
+    """The names field's positions and its best reading under the ICAO name grammar
+    (``name_grammar.decode_name_field``); None if the lines do not have the format's
+    shape."""
+    positions = name_positions(fmt)
+    line = positions[0][0]
+    if line >= len(net_scores) or positions[-1][1] >= len(net_scores[line]):
+        return None
+    cells = net_scores[line][[pos for _, pos in positions]][:, _NAME_CLASSES]
+    cells = cells - np.logaddexp.reduce(cells, axis=1, keepdims=True)
+    text = decode_name_field(cells)
+    return positions, text
+
+
+def _names_first(
+    rows: list[list[str]], names: tuple[list[tuple[int, int]], str] | None
+) -> list[list[str]]:
+    """``rows`` with the names field's decoded letter first at each position; where it is
+    not the network's first choice, that choice stays the runner-up (a near tie, so the
+    read needs the second engine to settle it)."""
+    if names is None:
+        return rows
+    for (line, pos), char in zip(*names, strict=True):
+        alts = rows[line][pos]
+        if alts[0] != char:
+            rows[line][pos] = char + alts[0] + alts[1:].replace(char, "")
+    return rows
 
 
 def _common_extent(group: list[_Chain]) -> list[_Chain]:

@@ -1,0 +1,71 @@
+"""The MRZ names field's grammar (ICAO 9303 part 3) as a decoder of blurred names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.vision.document.name_grammar import NAME_ALPHABET, decode_name_field
+from app.vision.document.ocr import _names_first
+
+
+def _scores(first: str, runner_up: dict[int, tuple[str, float]] | None = None) -> np.ndarray:
+    """Log-probabilities where ``first`` is each cell's first choice (-0.1) and, per cell
+    index, an optional runner-up at the given log-probability; everything else -9."""
+    out = np.full((len(first), len(NAME_ALPHABET)), -9.0)
+    for cell, char in enumerate(first):
+        out[cell, NAME_ALPHABET.index(char)] = -0.1
+    for cell, (char, value) in (runner_up or {}).items():
+        out[cell, NAME_ALPHABET.index(char)] = value
+    return out
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+        "MUELLER<LUEDENSCHEIDT<<KARL<HEI",  # truncated: ends on a letter
+        "NAESS<<<<<<<<<<<<<<<<<<<<<<<<<<",  # primary identifier only
+        "DE<LA<TORRE<<JOSE<<<<<<<<<<<<<<",
+        "A<<B<<<<<",
+    ],
+)
+def test_grammatical_first_choices_are_kept(field: str) -> None:
+    assert decode_name_field(_scores(field)) == field
+
+
+def test_letters_after_the_padding_become_fillers() -> None:
+    # hard_0075 (seed 7): a filler run under blur read as CSYY after the given name.
+    read = "MUNOZ<<INIGO<<<<<<<<<<<<CSYY<<"
+    truth = "MUNOZ<<INIGO<<<<<<<<<<<<<<<<<<"
+    runner_ups = {24 + k: ("<", -2.5) for k in range(4)}
+    assert decode_name_field(_scores(read, runner_ups)) == truth
+
+
+def test_a_filler_inside_the_given_names_becomes_its_runner_up_letter() -> None:
+    # hard_0095 (seed 7): the H of HENRY read as a filler, making a second separator.
+    read = "SMITH<<WILLIAM<<ENRY<<<<<<<"
+    truth = "SMITH<<WILLIAM<HENRY<<<<<<<"
+    assert decode_name_field(_scores(read, {15: ("H", -1.4)})) == truth
+
+
+def test_the_field_opens_with_a_letter() -> None:
+    read = "<OHNSON<<CHLOE<<<<<"
+    assert decode_name_field(_scores(read, {0: ("J", -3.0)})) == "JOHNSON<<CHLOE<<<<<"
+
+
+def test_the_cheapest_repair_wins() -> None:
+    # Two ways to make WILLIAM<<ENRY grammatical: H for the filler (1.3 nats) or four
+    # fillers for ENRY (4 x 4 nats). The first is far cheaper.
+    read = "SMITH<<WILLIAM<<ENRY<<<"
+    runner_ups = {15: ("H", -1.4), **{16 + k: ("<", -4.1) for k in range(4)}}
+    assert decode_name_field(_scores(read, runner_ups)) == "SMITH<<WILLIAM<HENRY<<<"
+
+
+def test_names_first_keeps_the_networks_choice_as_runner_up() -> None:
+    rows = [["P", "<", "Q", "X"], ["<", "<", "AB"]]
+    names = ([(0, 2), (0, 3), (1, 0), (1, 2)], "QY<B")
+    out = _names_first([list(row) for row in rows], names)
+    # unchanged where the decoded letter is the first choice; else the decoded letter
+    # first, the network's first choice second (a near tie the second engine settles)
+    assert out == [["P", "<", "Q", "YX"], ["<", "<", "BA"]]
