@@ -907,6 +907,12 @@ def unchecked_positions(fmt: str) -> set[tuple[int, int]]:
     return every - covered
 
 
+def country_positions(fmt: str) -> list[list[tuple[int, int]]]:
+    """(line, position) of the cells of the issuing-state and nationality fields."""
+    layout = LAYOUTS[fmt]
+    return [layout.issuing_country.positions(), layout.nationality.positions()]
+
+
 def name_positions(fmt: str) -> list[tuple[int, int]]:
     """(line, position) of every cell of the format's names field, in reading order."""
     return LAYOUTS[fmt].names.positions()

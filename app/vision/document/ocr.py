@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from app.vision.document.confirm import align, confirm_read
+from app.vision.document.countries import ICAO_COUNTRY_CODES
 from app.vision.document.glyphnet import GAP, GlyphNet, GlyphNetMissing, load_glyphnet
 from app.vision.document.glyphs import (
     FEATURE_DIM,
@@ -42,6 +43,7 @@ from app.vision.document.glyphs import (
 from app.vision.document.mrz import (
     FORMAT_LINES,
     MrzResult,
+    country_positions,
     mask_character,
     mrz_not_found,
     name_positions,
@@ -1330,20 +1332,20 @@ def _read_placement(
     first_char = MRZ_CHARSET[int(net_scores[0][0].argmax())]
     fmt = _format_for(len(group), n_cells, first_char)
     masks = position_masks(fmt)
-    names = _names_field(net_scores, fmt)
-    rows = _names_first(
+    decoded = _decoded_fields(net_scores, fmt)
+    rows = _decoded_first(
         [
             _alternatives(s, m, params.net_runner_up_margin)
             for s, m in zip(net_scores, masks, strict=True)
         ],
-        names,
+        decoded,
     )
-    strict_rows = _names_first(
+    strict_rows = _decoded_first(
         [
             _alternatives(s, m, params.net_unchecked_margin)
             for s, m in zip(net_scores, masks, strict=True)
         ],
-        names,
+        decoded,
     )
     result = parse_mrz_alternatives(
         rows, today=today, base_confidence=glyph_score, require_unique=True
@@ -1352,12 +1354,12 @@ def _read_placement(
         # Runner-ups of several cells pass the checks together. Offer only the
         # close ones: a check digit still has to prove any change, the read is
         # still confirmed below, and a remaining tie stays ambiguous.
-        close_rows = _names_first(
+        close_rows = _decoded_first(
             [
                 _alternatives(s, m, params.net_close_margin)
                 for s, m in zip(net_scores, masks, strict=True)
             ],
-            names,
+            decoded,
         )
         close = parse_mrz_alternatives(
             close_rows, today=today, base_confidence=glyph_score, require_unique=True
@@ -1393,33 +1395,46 @@ def _read_placement(
 
 
 _NAME_CLASSES = [MRZ_CHARSET.index(char) for char in NAME_ALPHABET]
+# Every code on the ICAO list as three cells of class indices ("D" is "D<<").
+_COUNTRY_CELLS = np.array(
+    [
+        [MRZ_CHARSET.index(char) for char in code.ljust(3, "<")]
+        for code in sorted(ICAO_COUNTRY_CODES)
+    ]
+)
+
+_Decoded = list[tuple[tuple[int, int], str]]  # (line, position) -> decoded character
 
 
-def _names_field(
-    net_scores: Sequence[np.ndarray], fmt: str
-) -> tuple[list[tuple[int, int]], str] | None:
-    """The names field's positions and its best reading under the ICAO name grammar
-    (``name_grammar.decode_name_field``); None if the lines do not have the format's
-    shape."""
-    positions = name_positions(fmt)
-    line = positions[0][0]
-    if line >= len(net_scores) or positions[-1][1] >= len(net_scores[line]):
-        return None
-    cells = net_scores[line][[pos for _, pos in positions]][:, _NAME_CLASSES]
+def _decoded_fields(net_scores: Sequence[np.ndarray], fmt: str) -> _Decoded:
+    """The fields no check digit covers whose text is constrained, each decoded from the
+    network's probabilities under its constraint: the names field under the ICAO name
+    grammar (``name_grammar.decode_name_field``), and the issuing-state and nationality
+    fields as the code on the ICAO list with the highest probability (blur turns the N
+    of NOR into a V, which no code starts with). Empty when the lines do not have the
+    format's shape."""
+    names = name_positions(fmt)
+    countries = country_positions(fmt)
+    every = [*names, *(p for code_cells in countries for p in code_cells)]
+    if any(line >= len(net_scores) or pos >= len(net_scores[line]) for line, pos in every):
+        return []
+    line = names[0][0]
+    cells = net_scores[line][[pos for _, pos in names]][:, _NAME_CLASSES]
     cells = cells - np.logaddexp.reduce(cells, axis=1, keepdims=True)
-    text = decode_name_field(cells)
-    return positions, text
+    out = list(zip(names, decode_name_field(cells), strict=True))
+    for code_cells in countries:
+        scores = np.stack([net_scores[li][pos] for li, pos in code_cells])  # (3, classes)
+        totals = scores[np.arange(3)[None, :], _COUNTRY_CELLS].sum(axis=1)
+        code = "".join(MRZ_CHARSET[c] for c in _COUNTRY_CELLS[int(np.argmax(totals))])
+        out.extend(zip(code_cells, code, strict=True))
+    return out
 
 
-def _names_first(
-    rows: list[list[str]], names: tuple[list[tuple[int, int]], str] | None
-) -> list[list[str]]:
-    """``rows`` with the names field's decoded letter first at each position; where it is
-    not the network's first choice, that choice stays the runner-up (a near tie, so the
-    read needs the second engine to settle it)."""
-    if names is None:
-        return rows
-    for (line, pos), char in zip(*names, strict=True):
+def _decoded_first(rows: list[list[str]], decoded: _Decoded) -> list[list[str]]:
+    """``rows`` with each decoded character first at its position; where it is not the
+    network's first choice, that choice stays the runner-up (a near tie, so the read
+    needs the second engine to settle it)."""
+    for (line, pos), char in decoded:
         alts = rows[line][pos]
         if alts[0] != char:
             rows[line][pos] = char + alts[0] + alts[1:].replace(char, "")

@@ -1,4 +1,5 @@
-"""The MRZ names field's grammar (ICAO 9303 part 3) as a decoder of blurred names."""
+"""Fields no check digit covers, decoded under their constraints: the names field under
+ICAO 9303's grammar, the country codes from the ICAO list."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 from app.vision.document.name_grammar import NAME_ALPHABET, decode_name_field
-from app.vision.document.ocr import _names_first
+from app.vision.document.ocr import _decoded_fields, _decoded_first
 
 
 def _scores(first: str, runner_up: dict[int, tuple[str, float]] | None = None) -> np.ndarray:
@@ -64,8 +65,31 @@ def test_the_cheapest_repair_wins() -> None:
 
 def test_names_first_keeps_the_networks_choice_as_runner_up() -> None:
     rows = [["P", "<", "Q", "X"], ["<", "<", "AB"]]
-    names = ([(0, 2), (0, 3), (1, 0), (1, 2)], "QY<B")
-    out = _names_first([list(row) for row in rows], names)
+    names = list(zip([(0, 2), (0, 3), (1, 0), (1, 2)], "QY<B", strict=True))
+    out = _decoded_first([list(row) for row in rows], names)
     # unchanged where the decoded letter is the first choice; else the decoded letter
     # first, the network's first choice second (a near tie the second engine settles)
     assert out == [["P", "<", "Q", "YX"], ["<", "<", "BA"]]
+
+
+def test_country_fields_decode_to_the_likeliest_code_on_the_icao_list() -> None:
+    """Seed 7 hard_0063: blur read the N of NOR as V (3.5 nats ahead); no code is VOR."""
+    from app.vision.document.glyphs import MRZ_CHARSET
+
+    lines = (
+        "P<VORSMITH<<JOHN<<<<<<<<<<<<<<<<<<<<<<<<<<<<",
+        "AB12345674NOR8001014M3001019<<<<<<<<<<<<<<06",
+    )
+    net_scores = []
+    for text in lines:
+        scores = np.full((len(text), len(MRZ_CHARSET)), -9.0)
+        for cell, char in enumerate(text):
+            scores[cell, MRZ_CHARSET.index(char)] = -0.1
+        net_scores.append(scores)
+    net_scores[0][2, MRZ_CHARSET.index("N")] = -3.6
+    decoded = dict(_decoded_fields(net_scores, "TD3"))
+    assert "".join(decoded[(0, p)] for p in range(2, 5)) == "NOR"
+    assert "".join(decoded[(1, p)] for p in range(10, 13)) == "NOR"  # already on the list
+    assert "".join(decoded[(0, p)] for p in range(5, 44)).startswith("SMITH<<JOHN<<<")
+    rows = [[char for char in line] for line in lines]
+    assert _decoded_first(rows, list(decoded.items()))[0][2] == "NV"
