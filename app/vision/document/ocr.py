@@ -318,7 +318,7 @@ def _merge_collinear(stats: np.ndarray, chains: list[_Chain], min_chain: int) ->
                 if a is b or b.left < a.right - 0.5 * a.height:
                     continue
                 height = (a.height + b.height) / 2
-                if not 0.7 < b.height / a.height < 1.4:
+                if not (0.7 < b.height / a.height < 1.4 or _similar_glyphs(a, b)):
                     continue
                 if b.left - a.right > _merge_gap(a, b) * height:
                     continue

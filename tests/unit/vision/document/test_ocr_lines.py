@@ -170,6 +170,24 @@ def test_a_line_split_by_a_wide_gap_is_chained_whole() -> None:
     assert len(ocr._chains(short, 5)) == 2
 
 
+def test_pieces_of_one_pitch_join_though_blur_thinned_one() -> None:
+    """Seed 202 hard_0006: a line chained as two pieces whose glyphs measure 19 and 13 px
+    high (blur over one half) but share the pitch; unjoined, neither piece grouped."""
+
+    def boxes(n: int, x0: int, height: int, pitch: int) -> list[list[int]]:
+        return [[x0 + k * pitch, 220 - height // 2, 12, height, 120] for k in range(n)]
+
+    # 40 px between the pieces: too far for the glyph chaining, within the merge's reach
+    first = boxes(22, 100, 19, 18)
+    second_x0 = first[-1][0] + 12 + 40
+    stats = np.array(first + boxes(16, second_x0, 13, 18), np.int32)
+    chains = ocr._chains(stats, 14)
+    assert len(chains) == 1 and len(chains[0].idx) == 38
+    # The same heights at another pitch are another text.
+    other = np.array(first + boxes(16, second_x0, 13, 13), np.int32)
+    assert len(ocr._chains(other, 14)) == 2
+
+
 def test_faint_strokes_in_the_bright_part_of_a_strip_keep_their_ink() -> None:
     """A lamp to one side: the left half of the strip is bright paper with faint grey
     strokes, the right half dim paper with black strokes. Normalised against one level
