@@ -9,7 +9,9 @@ answers each with one hOCR page) and is reused for every later line.
 
 Lines are spread over a few processes so that the cores read them in parallel. Each
 process is used by one caller at a time (a lock), is restarted after a failure or a
-timeout, and is never shared across a fork (a child starts its own).
+timeout, and is never shared across a fork: a child (a Celery prefork worker) closes its
+copies of the parent's pipes at once and starts its own processes when it needs them, so
+that the parent's processes see the end of their input and exit when the parent does.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -114,8 +117,9 @@ class TesseractLineReader:
         self._lock = threading.Lock()
         self._owner_pid = os.getpid()
         self._processes: list[_LineProcess] = []
-        self._folder = Path(tempfile.mkdtemp(prefix="idgate-tesseract-"))
+        self._folder: Path | None = None  # scratch folder for line images, made on first use
         self._counter = 0
+        _readers.add(self)
 
     def start(self) -> bool:
         """Start the processes now (they load their model in the background); False when
@@ -133,6 +137,8 @@ class TesseractLineReader:
                 return None
             paths = []
             try:
+                if self._folder is None:
+                    self._folder = Path(tempfile.mkdtemp(prefix="idgate-tesseract-"))
                 for image in png_images:
                     self._counter += 1
                     path = self._folder / f"line-{self._counter}.png"
@@ -156,15 +162,32 @@ class TesseractLineReader:
         with self._lock:
             self._adopt_after_fork()
             self._stop()
-            shutil.rmtree(self._folder, ignore_errors=True)
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
+                self._folder = None
 
     def _adopt_after_fork(self) -> None:
-        """In a forked child, forget the parent's processes and folder (not ours to use,
-        stop or remove) and take a folder of its own."""
+        """In a forked child, let go of the parent's processes and folder (not ours to use,
+        stop or remove) and take a folder of its own (see ``_forget_inherited``)."""
         if os.getpid() != self._owner_pid:
-            self._processes = []
-            self._owner_pid = os.getpid()
-            self._folder = Path(tempfile.mkdtemp(prefix="idgate-tesseract-"))
+            self._forget_inherited()
+
+    def _forget_inherited(self) -> None:
+        """Close this (forked) process's copies of the parent's pipe ends and forget the
+        parent's processes and scratch folder. While a child held the write end of a
+        Tesseract process's input, that process outlived the parent.
+
+        The raw files are closed, not the buffered ones: closing a buffered writer
+        flushes it, which could send a parent's half-written request to its process.
+        """
+        for line_process in self._processes:
+            for stream in (line_process.process.stdin, line_process.process.stdout):
+                raw = getattr(stream, "raw", None)
+                if raw is not None:
+                    raw.close()
+        self._processes = []
+        self._owner_pid = os.getpid()
+        self._folder = None
 
     def _ensure_started(self) -> bool:
         self._adopt_after_fork()
@@ -186,6 +209,20 @@ class TesseractLineReader:
             process.close()
         self._processes = []
 
+
+_readers: weakref.WeakSet[TesseractLineReader] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # Every forked child lets go of the parent's pipes at once, not at its first read: a
+    # prefork worker that never reads a document would hold them for its whole life.
+    for reader in list(_readers):
+        # A lock that a parent's thread held at the fork stays held in the child.
+        reader._lock = threading.Lock()
+        reader._forget_inherited()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _shared: TesseractLineReader | None = None
 _shared_lock = threading.Lock()

@@ -134,3 +134,60 @@ def test_a_forked_child_leaves_the_parents_processes_alone(
     assert all(p.process.poll() is None for p in reader._processes)
     assert folder.is_dir()
     assert reader.read([line_png]) == first
+
+
+def _gone_or_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return any(line.split()[1:2] == ["Z"] for line in status if line.startswith("State:"))
+    except FileNotFoundError:
+        return True
+
+
+def test_the_processes_exit_with_their_parent_though_a_forked_child_lives_on(
+    line_png: bytes,
+) -> None:
+    """A Celery prefork child inherits the parent's pipe ends; while it held the write end
+    of a Tesseract process's input, that process outlived the parent. A forked child now
+    closes its copies at once, so the processes see end-of-input when the parent exits."""
+    report_r, report_w = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # pragma: no cover - the "parent" of the scenario, in a child
+        os.close(report_r)
+        reader = TesseractLineReader()
+        ok = reader.read([line_png]) is not None
+        pids = [p.process.pid for p in reader._processes] if ok else []
+        child = os.fork()
+        if child == 0:  # the long-lived child: holds whatever it inherited
+            os.close(report_w)
+            import time
+
+            time.sleep(30)
+            os._exit(0)
+        os.write(report_w, " ".join(map(str, [child, *pids])).encode())
+        os._exit(0)  # dies first, without closing anything
+    os.close(report_w)
+    with os.fdopen(report_r) as report:
+        child, *pids = [int(pid) for pid in report.read().split()]
+    os.waitpid(parent, 0)
+    assert len(pids) == 2
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(_gone_or_zombie(pid) for pid in pids):
+        time.sleep(0.1)
+    survivors = [pid for pid in pids if not _gone_or_zombie(pid)]
+    for pid in [*survivors, child]:
+        os.kill(pid, 9)
+    assert survivors == []
+
+
+def test_a_forked_child_makes_no_scratch_folder_until_it_reads(
+    reader: TesseractLineReader, line_png: bytes, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    assert reader.read([line_png]) is not None
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os._exit(0 if reader._folder is None and reader._processes == [] else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
