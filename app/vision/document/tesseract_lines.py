@@ -168,7 +168,8 @@ class TesseractLineReader:
 
     def _adopt_after_fork(self) -> None:
         """In a forked child, let go of the parent's processes and folder (not ours to use,
-        stop or remove) and take a folder of its own (see ``_forget_inherited``)."""
+        stop or remove; see ``_forget_inherited``). The fork hook has normally done this
+        already; this covers a reader used in a child without it."""
         if os.getpid() != self._owner_pid:
             self._forget_inherited()
 
