@@ -17,13 +17,15 @@ Run with ``OPENBLAS_NUM_THREADS=1``: single-threaded, the soft-wide recipe gave
 bit-identical weights twice; the soft recipe, run twice multi-threaded, gave equally
 accurate but different arrays.
 
-Pure NumPy / OpenCV / Pillow; about two minutes on two cores for the sharp network, about
-eighteen for the soft one (three times the lines, all heavily blurred, twice the units).
+Pure NumPy / OpenCV / Pillow. Single-threaded on the 2026-11-27 machine (the two soft
+recipes side by side): 5 minutes for the soft network, 10 for the soft-wide one; about two
+minutes for the sharp one.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -63,20 +65,31 @@ class Recipe:
     # template second opinion read O where it read 0); on "strip" it does.
     ink: str = "column"
     context: float = 1.0  # window width in pitches (``GlyphNet.context``)
+    # Largest shear of the glyphs (degrees, uniform +-): under a phone's perspective the
+    # text's verticals lean against the line's normal (seed 7 hard tier: up to 16).
+    shear_deg: float = 0.0
 
 
 KINDS = {
     "sharp": Recipe(
         lines=3000, hidden=256, epochs=12, hard_share=0.0, version="glyphnet-2", ink="strip"
     ),
-    "soft": Recipe(lines=9000, hidden=512, epochs=20, hard_share=1.0, version="glyphnet-soft-1"),
+    "soft": Recipe(
+        lines=9000,
+        hidden=512,
+        epochs=20,
+        hard_share=1.0,
+        version="glyphnet-soft-2",
+        shear_deg=15.0,
+    ),
     "soft-wide": Recipe(
         lines=9000,
         hidden=512,
         epochs=20,
         hard_share=1.0,
-        version="glyphnet-soft-wide-1",
+        version="glyphnet-soft-wide-2",
         context=2.8,
+        shear_deg=15.0,
     ),
 }
 
@@ -123,8 +136,11 @@ def _font(size: int) -> object:
     return _FONT_CACHE[size]
 
 
-def _ink_map(text: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Ink (float 0..1) at 4x the strip resolution, and the cell centres at strip scale."""
+def _ink_map(
+    text: str, rng: np.random.Generator, shear_deg: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ink (float 0..1) at 4x the strip resolution, and the cell centres at strip scale;
+    glyphs sheared by up to ``shear_deg`` about the line's centre row."""
     from PIL import Image, ImageDraw
 
     up = 4
@@ -158,6 +174,10 @@ def _ink_map(text: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarra
         ink = cv2.erode(ink, kernel, iterations=-weight)
     angle = float(rng.uniform(-0.8, 0.8))
     matrix = cv2.getRotationMatrix2D((ink.shape[1] / 2, ink.shape[0] / 2), angle, 1.0)
+    if shear_deg > 0:  # drawn only then: the unsheared recipes keep their random stream
+        shear = math.tan(math.radians(float(rng.uniform(-shear_deg, shear_deg))))
+        rows = np.array([[1.0, shear, -shear * centre_y * up], [0.0, 1.0, 0.0], [0, 0, 1]])
+        matrix = (np.vstack([matrix, [0, 0, 1]]) @ rows)[:2]
     ink = cv2.warpAffine(ink, matrix, (ink.shape[1], ink.shape[0]))
     small = cv2.resize(ink, (width, STRIP_HEIGHT), interpolation=cv2.INTER_AREA)
     return small.astype(np.float32) / 255.0, centres
@@ -210,14 +230,16 @@ def _clutter(grey: np.ndarray, centres: np.ndarray, rng: np.random.Generator) ->
     return out
 
 
-def render_line(text: str, rng: np.random.Generator, hard_share: float = 0.0) -> RenderedLine:
+def render_line(
+    text: str, rng: np.random.Generator, hard_share: float = 0.0, shear_deg: float = 0.0
+) -> RenderedLine:
     """Render ``text`` and degrade it like a photographed, rectified MRZ line.
 
     ``hard_share`` of the lines get the heavy blur of a shaky, out-of-focus capture
     (Gaussian 0.6-2 px and motion up to 10 px at the camera's resolution).
     """
     hard = hard_share > 0 and rng.random() < hard_share
-    ink, centres = _ink_map(text, rng)
+    ink, centres = _ink_map(text, rng, shear_deg)
     paper = _paper(ink.shape, rng)
     ink_level = float(rng.uniform(0, 90))
     contrast = float(rng.uniform(0.45, 1.0))
@@ -288,14 +310,19 @@ def line_samples(
 
 
 def make_dataset(
-    n_lines: int, seed: int, hard_share: float = 0.0, ink_kind: str = "column", context: float = 1.0
+    n_lines: int,
+    seed: int,
+    hard_share: float = 0.0,
+    ink_kind: str = "column",
+    context: float = 1.0,
+    shear_deg: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features (n, rows * cols) float32 and labels (n,) from ``n_lines`` rendered lines."""
     rng = np.random.default_rng(seed)
     feats: list[np.ndarray] = []
     labels: list[int] = []
     for _ in range(n_lines):
-        line = render_line(_random_text(rng), rng, hard_share)
+        line = render_line(_random_text(rng), rng, hard_share, shear_deg)
         for feature, label in line_samples(line, rng, ink_kind, context):
             feats.append(feature)
             labels.append(label)
@@ -374,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--hard-share", type=float)
     parser.add_argument("--context", type=float)
+    parser.add_argument("--shear-deg", type=float)
     parser.add_argument("--seed", type=int, default=9303)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--check", action="store_true", help="train and report, do not save")
@@ -381,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     recipe = KINDS[args.kind]
     overrides = {
         name: getattr(args, name)
-        for name in ("lines", "hidden", "epochs", "hard_share", "context")
+        for name in ("lines", "hidden", "epochs", "hard_share", "context", "shear_deg")
         if getattr(args, name) is not None
     }
     if overrides:
@@ -389,10 +417,15 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or WEIGHTS_PATHS[args.kind]
     started = time.perf_counter()
     features, labels = make_dataset(
-        recipe.lines, args.seed, recipe.hard_share, recipe.ink, recipe.context
+        recipe.lines, args.seed, recipe.hard_share, recipe.ink, recipe.context, recipe.shear_deg
     )
     held_x, held_y = make_dataset(
-        max(recipe.lines // 10, 50), args.seed + 1, recipe.hard_share, recipe.ink, recipe.context
+        max(recipe.lines // 10, 50),
+        args.seed + 1,
+        recipe.hard_share,
+        recipe.ink,
+        recipe.context,
+        recipe.shear_deg,
     )
     print(f"samples: {len(labels)} train, {len(held_y)} held out "
           f"({time.perf_counter() - started:.0f} s to render)")  # fmt: skip

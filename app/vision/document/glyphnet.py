@@ -12,7 +12,7 @@ pitches wide (the templates see one pitch; a wider window shows the network how 
 blurred neighbour bleeds into the cell). Output: natural
 log-probabilities over ``MRZ_CHARSET`` plus the gap class. The weights are NumPy archives
 committed next to this module, produced by ``python -m app.vision.document.glyph_training``
-from Debian's ``fonts-ocr-b`` alone (no downloaded model or data). Two networks ship:
+from Debian's ``fonts-ocr-b`` alone (no downloaded model or data). Three networks ship:
 
 - ``sharp`` (``glyphnet.npz``): trained on captures from crisp to moderately soft; it reads
   every line crisp enough to settle positions on its own;
@@ -22,6 +22,9 @@ from Debian's ``fonts-ocr-b`` alone (no downloaded model or data). Two networks 
 - ``soft-wide`` (``glyphnet-soft-wide.npz``): the same training, but each window is 2.8
   pitches wide (``context``), so it sees how far the blurred neighbours bleed in. The
   reader averages its probabilities with the soft network's (an ensemble of the two).
+
+Both soft networks are trained on glyphs sheared by up to 15 degrees: under a phone's
+perspective the text's verticals lean against the line, which the rectified strip keeps.
 """
 
 from __future__ import annotations

@@ -1245,8 +1245,8 @@ def _cell_table(ink: np.ndarray, pitch: float, sharpness: float, params: OcrPara
     rules were calibrated on. Heavily blurred lines (too soft to settle anything, their
     unchecked positions still need the second engine): the mean probability of the two
     networks trained on heavy blur, one seeing a pitch-wide window, one 2.8 pitches (seed
-    7 hard tier: 81 lines exact with the first alone, 81 with the second alone, 87 with
-    the pair).
+    7 hard tier, round 6: 81 lines exact with either alone, 87 with the pair; the pair
+    retrained on sheared glyphs in round 7: 91).
     """
     if sharpness >= params.soft_network_below:
         return _net_table(ink, pitch, load_glyphnet("sharp"))

@@ -280,3 +280,30 @@ def test_a_strided_table_reads_every_stride_th_column_and_interpolates_between()
     # and the interpolation stays close to reading every column
     agree = strided.argmax(axis=1) == full.argmax(axis=1)
     assert agree.mean() > 0.9
+
+
+def _lean_deg(text: str, seed: int, shear_deg: float = 0.0) -> float:
+    """How far (degrees) the rendered glyphs of ``text`` (all I: upright bars) lean: the
+    median over glyphs of their ink's principal axis against the vertical."""
+    import cv2
+
+    ink, centres = glyph_training._ink_map(text, np.random.default_rng(seed), shear_deg)
+    leans = []
+    for cx in centres:
+        window = np.ascontiguousarray(ink[:, max(round(cx) - 9, 0) : round(cx) + 9])
+        m = cv2.moments(window.astype(np.float32))
+        leans.append(np.degrees(0.5 * np.arctan2(2 * m["mu11"], m["mu02"] - m["mu20"])))
+    return float(np.median(leans))
+
+
+def test_training_glyphs_are_sheared_only_when_the_recipe_asks() -> None:
+    """The soft recipes render glyphs leaning by up to 15 degrees (a phone's perspective
+    leans the text's verticals against the line), the sharp recipe upright."""
+    upright = [_lean_deg("I" * 30, seed) for seed in range(12)]
+    sheared = [_lean_deg("I" * 30, seed, 15.0) for seed in range(12)]
+    assert max(abs(a) for a in upright) < 1.5  # the +-0.8 degree rotation only
+    assert sum(abs(a) > 2.0 for a in sheared) >= 8
+    assert max(abs(a) for a in sheared) < 16.0
+    for recipe in ("soft", "soft-wide"):
+        assert glyph_training.KINDS[recipe].shear_deg == 15.0
+    assert glyph_training.KINDS["sharp"].shear_deg == 0.0
