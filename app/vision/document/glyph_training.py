@@ -13,9 +13,9 @@ margin) with the gap class.
     uv run python -m app.vision.document.glyph_training --kind soft-wide
     uv run python -m app.vision.document.glyph_training --check      # accuracy only
 
-Run with ``OPENBLAS_NUM_THREADS=1``: single-threaded, the soft-wide recipe gave
-bit-identical weights twice; the soft recipe, run twice multi-threaded, gave equally
-accurate but different arrays.
+Run with ``OPENBLAS_NUM_THREADS=1``: single-threaded, the soft and soft-wide recipes each
+gave bit-identical weights twice; an earlier soft recipe, run twice multi-threaded, gave
+equally accurate but different arrays.
 
 Pure NumPy / OpenCV / Pillow. Single-threaded on the 2026-11-27 machine (the two soft
 recipes side by side): 5 minutes for the soft network, 10 for the soft-wide one; about two
