@@ -70,27 +70,16 @@ class Recipe:
     shear_deg: float = 0.0
 
 
+_SOFT = Recipe(
+    lines=9000, hidden=512, epochs=20, hard_share=1.0, version="glyphnet-soft-2", shear_deg=15.0
+)
 KINDS = {
     "sharp": Recipe(
         lines=3000, hidden=256, epochs=12, hard_share=0.0, version="glyphnet-2", ink="strip"
     ),
-    "soft": Recipe(
-        lines=9000,
-        hidden=512,
-        epochs=20,
-        hard_share=1.0,
-        version="glyphnet-soft-2",
-        shear_deg=15.0,
-    ),
-    "soft-wide": Recipe(
-        lines=9000,
-        hidden=512,
-        epochs=20,
-        hard_share=1.0,
-        version="glyphnet-soft-wide-2",
-        context=2.8,
-        shear_deg=15.0,
-    ),
+    "soft": _SOFT,
+    # The soft training with windows 2.8 pitches wide (how far blurred neighbours bleed in).
+    "soft-wide": replace(_SOFT, version="glyphnet-soft-wide-2", context=2.8),
 }
 
 
