@@ -297,12 +297,16 @@ def _finish_chain(stats: np.ndarray, idx: list[int]) -> _Chain | None:
     return chain
 
 
+def _same_pitch(a: _Chain, b: _Chain) -> bool:
+    """Chains ``a`` and ``b`` have one glyph pitch (within about 13 %)."""
+    return 0.87 < b.pitch / max(a.pitch, 1e-6) < 1.15
+
+
 def _merge_gap(a: _Chain, b: _Chain) -> float:
     """How wide a gap (in glyph heights) may split one line into chains ``a`` and ``b``:
     3 in general; 12 between two long pieces of one pitch (a glare spot or a guilloche
     crossing the MRZ hid ten glyphs of a line, seed 7 hard_0059)."""
-    long_pieces = min(len(a.idx), len(b.idx)) >= 8
-    if long_pieces and 0.87 < b.pitch / max(a.pitch, 1e-6) < 1.15:
+    if min(len(a.idx), len(b.idx)) >= 8 and _same_pitch(a, b):
         return 12.0
     return 3.0
 
@@ -400,7 +404,7 @@ def _similar_glyphs(a: _Chain, b: _Chain) -> bool:
     heights = b.height / a.height
     if 0.75 < heights < 1.33:
         return True
-    return 0.6 < heights < 1.66 and 0.87 < b.pitch / max(a.pitch, 1e-6) < 1.15
+    return 0.6 < heights < 1.66 and _same_pitch(a, b)
 
 
 def _group_lines(chains: list[_Chain]) -> list[list[_Chain]]:
