@@ -1337,20 +1337,14 @@ def _read_placement(
     fmt = _format_for(len(group), n_cells, first_char)
     masks = position_masks(fmt)
     decoded = _decoded_fields(net_scores, fmt)
-    rows = _decoded_first(
-        [
-            _alternatives(s, m, params.net_runner_up_margin)
-            for s, m in zip(net_scores, masks, strict=True)
-        ],
-        decoded,
-    )
-    strict_rows = _decoded_first(
-        [
-            _alternatives(s, m, params.net_unchecked_margin)
-            for s, m in zip(net_scores, masks, strict=True)
-        ],
-        decoded,
-    )
+
+    def ranked(margin: float) -> list[list[str]]:
+        """Per position, the alternatives within ``margin``, constrained fields decoded."""
+        alts = [_alternatives(s, m, margin) for s, m in zip(net_scores, masks, strict=True)]
+        return _decoded_first(alts, decoded)
+
+    rows = ranked(params.net_runner_up_margin)
+    strict_rows = ranked(params.net_unchecked_margin)
     result = parse_mrz_alternatives(
         rows, today=today, base_confidence=glyph_score, require_unique=True
     )
@@ -1358,13 +1352,7 @@ def _read_placement(
         # Runner-ups of several cells pass the checks together. Offer only the
         # close ones: a check digit still has to prove any change, the read is
         # still confirmed below, and a remaining tie stays ambiguous.
-        close_rows = _decoded_first(
-            [
-                _alternatives(s, m, params.net_close_margin)
-                for s, m in zip(net_scores, masks, strict=True)
-            ],
-            decoded,
-        )
+        close_rows = ranked(params.net_close_margin)
         close = parse_mrz_alternatives(
             close_rows, today=today, base_confidence=glyph_score, require_unique=True
         )
