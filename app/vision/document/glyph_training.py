@@ -405,17 +405,14 @@ def main(argv: list[str] | None = None) -> int:
         recipe = replace(recipe, **overrides, version=f"{recipe.version}-custom")
     out = args.out or WEIGHTS_PATHS[args.kind]
     started = time.perf_counter()
-    features, labels = make_dataset(
-        recipe.lines, args.seed, recipe.hard_share, recipe.ink, recipe.context, recipe.shear_deg
-    )
-    held_x, held_y = make_dataset(
-        max(recipe.lines // 10, 50),
-        args.seed + 1,
-        recipe.hard_share,
-        recipe.ink,
-        recipe.context,
-        recipe.shear_deg,
-    )
+
+    def rendered(n_lines: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        return make_dataset(
+            n_lines, seed, recipe.hard_share, recipe.ink, recipe.context, recipe.shear_deg
+        )
+
+    features, labels = rendered(recipe.lines, args.seed)
+    held_x, held_y = rendered(max(recipe.lines // 10, 50), args.seed + 1)
     print(f"samples: {len(labels)} train, {len(held_y)} held out "
           f"({time.perf_counter() - started:.0f} s to render)")  # fmt: skip
     net = train(
