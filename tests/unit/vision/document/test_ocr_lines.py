@@ -170,6 +170,26 @@ def test_a_line_split_by_a_wide_gap_is_chained_whole() -> None:
     assert len(ocr._chains(short, 5)) == 2
 
 
+def test_pieces_scaled_by_perspective_join_across_a_glare_spot() -> None:
+    """Seed 7 hard_0085: a glare spot hid 13 glyphs in the middle of a line seen at a
+    slant, leaving a near piece of 11 glyphs (24 px high, pitch 27) and a far piece of
+    18 (17 px, pitch 18.5), 357 px apart. Perspective scales pitch and height together;
+    the pieces joined, the line was read whole instead of its right half."""
+
+    def boxes(n: int, x0: float, height: int, pitch: float) -> list[list[int]]:
+        return [[round(x0 + k * pitch), 300 - height // 2, round(0.7 * height), height,
+                 round(0.5 * height * height)] for k in range(n)]  # fmt: skip
+
+    near = boxes(11, 466, 24, 27.2)
+    far_x0 = near[-1][0] + near[-1][2] + 357
+    stats = np.array(near + boxes(18, far_x0, 17, 18.5), np.int32)
+    chains = ocr._chains(stats, 14)
+    assert len(chains) == 1 and len(chains[0].idx) == 29
+    # Glyphs as high but twice as far apart for their size are not one typeface.
+    other = np.array(near + boxes(18, far_x0, 17, 30.0), np.int32)
+    assert [len(c.idx) for c in ocr._chains(other, 14)] == [18]
+
+
 def test_pieces_of_one_pitch_join_though_blur_thinned_one() -> None:
     """Seed 202 hard_0006: a line chained as two pieces whose glyphs measure 19 and 13 px
     high (blur over one half) but share the pitch; unjoined, neither piece grouped."""
@@ -399,5 +419,15 @@ def test_a_heavily_blurred_visa_is_found_and_read_exactly() -> None:
     from datetime import date
 
     document = generate_document(7, "hard", 38)
+    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
+    assert list(read.result.lines) == list(document.truth.mrz_lines)
+
+
+def test_a_slanted_passport_with_glare_over_its_mrz_is_read_exactly() -> None:
+    """SYNTHETIC hard capture (seed 7 hard_0085): strong perspective and a glare spot
+    across the middle of both lines; only their far halves were chained and read."""
+    from datetime import date
+
+    document = generate_document(7, "hard", 85)
     read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
     assert list(read.result.lines) == list(document.truth.mrz_lines)
