@@ -130,7 +130,8 @@ class OcrParams:
     # this share of the image's contrast as the ink threshold (instead of
     # ``_PRINT_CONTRAST_SHARE``): a dark desk or a glare spot widens the image's contrast,
     # and a faint MRZ then falls under the usual threshold. Hard tiers, seeds 7/202/303:
-    # 93/90/87 -> 95/93/90 exact at 0.1 (0.07: 96/91, 0.13: 96/93 with the next rule).
+    # 93/90/87 -> 95/93/90 exact at 0.1; with the 55 % overlap rule of ``_group_lines``
+    # 96/93/90 at 0.1, against 96/91 (seeds 7/202) at 0.07 and 96/93 at 0.13.
     faint_contrast_share: float = 0.1
 
 

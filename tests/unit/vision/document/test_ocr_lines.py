@@ -197,7 +197,7 @@ def test_pieces_scaled_by_perspective_join_across_a_glare_spot() -> None:
     stats = np.array(near + boxes(18, far_x0, 17, 18.5), np.int32)
     chains = ocr._chains(stats, 14)
     assert len(chains) == 1 and len(chains[0].idx) == 29
-    # Glyphs as high but twice as far apart for their size are not one typeface.
+    # Glyphs as high but half as far apart again for their size are not one typeface.
     other = np.array(near + boxes(18, far_x0, 17, 30.0), np.int32)
     assert [len(c.idx) for c in ocr._chains(other, 14)] == [18]
 
