@@ -425,42 +425,27 @@ def test_lines_under_strong_perspective_read_exactly(index: int) -> None:
     assert list(read.result.lines) == list(document.truth.mrz_lines)
 
 
-def test_a_heavily_blurred_visa_is_found_and_read_exactly() -> None:
-    """SYNTHETIC hard capture (seed 7 hard_0038): blur 1.9 px and 8 px of motion shrink
-    the thresholded glyphs to 0.7 of the pitch; the MRZ was not found at all."""
+# SYNTHETIC hard captures of seed 7 that a line-finding fix made readable, and what had
+# gone wrong with each.
+HARD_CAPTURES_FOUND = {
+    # blur 1.9 px and 8 px of motion shrink the thresholded glyphs to 0.7 of the pitch;
+    # the MRZ was not found at all
+    "hard_0038_blurred_visa": 38,
+    # a glare spot across the middle of both lines under strong perspective; only their
+    # far halves were chained and read
+    "hard_0085_slanted_passport_with_glare": 85,
+    # a dark desk and a glare spot widen the image's contrast, and the MRZ's faint
+    # strokes fell under the ink threshold; the whole-line blobs misread it
+    "hard_0064_faint_mrz_in_contrasty_photo": 64,
+    # a faint MRZ (found at the lower ink threshold) whose lines overlap by 61 %: no MRZ
+    "hard_0062_lines_cut_short_at_different_ends": 62,
+}
+
+
+@pytest.mark.parametrize("index", HARD_CAPTURES_FOUND.values(), ids=HARD_CAPTURES_FOUND.keys())
+def test_hard_captures_are_found_and_read_exactly(index: int) -> None:
     from datetime import date
 
-    document = generate_document(7, "hard", 38)
-    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
-    assert list(read.result.lines) == list(document.truth.mrz_lines)
-
-
-def test_a_slanted_passport_with_glare_over_its_mrz_is_read_exactly() -> None:
-    """SYNTHETIC hard capture (seed 7 hard_0085): strong perspective and a glare spot
-    across the middle of both lines; only their far halves were chained and read."""
-    from datetime import date
-
-    document = generate_document(7, "hard", 85)
-    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
-    assert list(read.result.lines) == list(document.truth.mrz_lines)
-
-
-def test_a_faint_mrz_in_a_contrasty_photo_is_found_and_read_exactly() -> None:
-    """SYNTHETIC hard capture (seed 7 hard_0064): a dark desk and a glare spot widen the
-    image's contrast, and the MRZ's faint strokes fell under the ink threshold; no
-    group of glyph chains was found and the whole-line blobs misread it."""
-    from datetime import date
-
-    document = generate_document(7, "hard", 64)
-    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
-    assert list(read.result.lines) == list(document.truth.mrz_lines)
-
-
-def test_a_card_whose_lines_are_cut_short_at_different_ends_is_read_exactly() -> None:
-    """SYNTHETIC hard capture (seed 7 hard_0062): a faint MRZ (found at the lower ink
-    threshold) whose lines overlap by 61 %; no MRZ was found."""
-    from datetime import date
-
-    document = generate_document(7, "hard", 62)
+    document = generate_document(7, "hard", index)
     read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
     assert list(read.result.lines) == list(document.truth.mrz_lines)
