@@ -333,11 +333,11 @@ def _merge_gap(a: _Chain, b: _Chain) -> float:
     scale or at two (a glare spot across a slanted line hid 13 glyphs, 16 heights, seed 7
     hard_0085); 12 when only the pitch agrees (blur thinned one piece's glyphs; a
     guilloche hid ten glyphs of a line, seed 7 hard_0059)."""
-    if min(len(a.idx), len(b.idx)) >= 8 and _scaled_alike(a, b):
+    if min(len(a.idx), len(b.idx)) < 8:
+        return 3.0
+    if _scaled_alike(a, b):
         return 18.0
-    if min(len(a.idx), len(b.idx)) >= 8 and _same_pitch(a, b):
-        return 12.0
-    return 3.0
+    return 12.0 if _same_pitch(a, b) else 3.0
 
 
 def _merge_collinear(stats: np.ndarray, chains: list[_Chain], min_chain: int) -> list[_Chain]:
