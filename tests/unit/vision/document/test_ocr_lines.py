@@ -442,6 +442,10 @@ HARD_CAPTURES_FOUND = {
     # low resolution (9.5 px pitch) and mild blur, crispness 0.57-0.59: the sharp network
     # read 17 cells wrong; the heavy-blur pair reads lines below 0.65 (``OcrParams``)
     "hard_0036_low_resolution_passport": 36,
+    # heavy blur: the soft networks trained on 9,000 lines read MEYER as MEYCR and
+    # GUDMUNDSSON as GUDMUNDSSCN; trained on 20,000 they read both exactly
+    "hard_0088_blurred_name_under_glare": 88,
+    "hard_0107_blurred_id_card_name": 107,
 }
 
 
