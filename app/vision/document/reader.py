@@ -85,8 +85,9 @@ def _unreadable(started: float, metrics: dict[str, float] | None = None) -> Docu
 # An upright read whose glyphs look less like OCR-B than this (mean best template
 # correlation) may be other text, or the MRZ seen sideways: the quarter turns are tried
 # too. Measured: every read of the seed 7 hard tier that found lines scored >= 0.73, the
-# specimens >= 0.78; the Latvian booklet's upright read (its MRZ runs down the page
-# beside upright printed fields) scored 0.62, its quarter turn 0.95 and valid.
+# specimens >= 0.78; the Latvian booklet's upright read (its MRZ runs down the page, only
+# the facing page's few printed lines run across) scored 0.62, its quarter turn 0.95 and
+# valid.
 _SIDEWAYS_GLYPH_SCORE = 0.7
 
 

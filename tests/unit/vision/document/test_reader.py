@@ -78,9 +78,10 @@ def test_rotated_specimen_reads(shared_data: Path) -> None:
 
 
 def test_sideways_mrz_beside_upright_text_reads(shared_data: Path) -> None:
-    # The Latvian booklet is photographed open: its printed fields run upright, its MRZ
-    # runs down the page (a quarter turn). The upright search finds lines, but they do
-    # not look like OCR-B; the quarter turn reads the MRZ, every check digit passing.
+    # The Latvian booklet is photographed open, turned a quarter: its MRZ runs down the
+    # page, and only the facing page's few printed lines run across. The upright search
+    # finds lines there, which do not look like OCR-B; the quarter turn reads the MRZ,
+    # every check digit passing.
     reading = read_document(
         _load(shared_data / "documents" / "0_pass-lva.jpg"), today=TODAY, find_portrait=False
     )
