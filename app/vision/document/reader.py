@@ -4,6 +4,7 @@ the portrait. Never raises on bad input; problems come back as reason codes."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,7 +13,14 @@ import numpy as np
 
 from app.vision.document.localize import DocumentLocation, locate_document
 from app.vision.document.mrz import MrzResult, mrz_not_found
-from app.vision.document.ocr import MrzRead, OcrParams, read_mrz
+from app.vision.document.ocr import (
+    MrzRead,
+    MrzSearch,
+    OcrParams,
+    read_mrz,
+    read_search,
+    search_mrz,
+)
 from app.vision.document.portrait import PortraitCrop, find_portrait
 from app.vision.document.quality import (
     REASON_UNREADABLE,
@@ -90,21 +98,52 @@ def _unreadable(started: float, metrics: dict[str, float] | None = None) -> Docu
 # valid.
 _SIDEWAYS_GLYPH_SCORE = 0.7
 
+# Fewer glyphs than this in the upright search's largest line group (two TD1 lines hold
+# 60): the photo may be sideways, and a quarter turn is searched too (about 60 ms).
+_FULL_MRZ_GLYPHS = 60
+
 
 def _read_any_orientation(
     rgb: np.ndarray, today: date, params: OcrParams
 ) -> tuple[np.ndarray, MrzRead]:
-    """Read upright (180 degrees is handled by the OCR), else try quarter turns: when
-    nothing was found upright, or what was found is not valid and does not look like
-    OCR-B. A turn replaces the upright read when it is valid, or when it looks more like
-    OCR-B and at least ``_SIDEWAYS_GLYPH_SCORE`` so."""
-    read = read_mrz(rgb, today=today, params=params)
+    """Read the MRZ whichever way up the photo was taken.
+
+    A quarter turn is read first when more MRZ-like text runs across the turned image
+    than across the upright one (a sideways MRZ chains into no line upright). It is read
+    either way up, since nothing tells a clockwise turn from a counter-clockwise one, and
+    so stands for both turns. Otherwise the upright image is read (the OCR handles 180
+    degrees) and, when nothing was found or what was found is not valid and does not look
+    like OCR-B, both quarter turns. A turn replaces the upright read when it is valid, or
+    when it looks more like OCR-B and at least ``_SIDEWAYS_GLYPH_SCORE`` so."""
+    upright = search_mrz(rgb, params)
+    clockwise: tuple[np.ndarray, MrzSearch] | None = None
+    sideways: tuple[np.ndarray, MrzRead] | None = None
+    if upright.glyph_count < _FULL_MRZ_GLYPHS:
+        turned = cv2.rotate(rgb, cv2.ROTATE_90_CLOCKWISE)
+        clockwise = (turned, search_mrz(turned, params))
+        if clockwise[1].glyph_count > upright.glyph_count:
+            read = read_search(clockwise[1], today=today, params=params, either_way_up=True)
+            if read.result.valid:
+                return turned, read
+            sideways = (turned, read)
+    read = read_search(upright, today=today, params=params)
     if read.result.valid or (read.lines and read.glyph_score >= _SIDEWAYS_GLYPH_SCORE):
         return rgb, read
+
+    def quarter_turn_reads() -> Iterator[tuple[np.ndarray, MrzRead]]:
+        if sideways is not None:
+            yield sideways
+            return
+        for turn in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE):
+            if turn == cv2.ROTATE_90_CLOCKWISE and clockwise is not None:
+                turned, search = clockwise
+            else:
+                turned = cv2.rotate(rgb, turn)
+                search = search_mrz(turned, params)
+            yield turned, read_search(search, today=today, params=params)
+
     best = (rgb, read)
-    for turn in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE):
-        turned = cv2.rotate(rgb, turn)
-        candidate = read_mrz(turned, today=today, params=params)
+    for turned, candidate in quarter_turn_reads():
         if candidate.result.valid:
             return turned, candidate
         if not candidate.lines:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import cv2
@@ -456,3 +457,54 @@ def test_hard_captures_are_found_and_read_exactly(index: int) -> None:
     document = generate_document(7, "hard", index)
     read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
     assert list(read.result.lines) == list(document.truth.mrz_lines)
+
+
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_a_sideways_mrz_chains_only_once_turned_and_reads_either_way_up(
+    shared_data: Path, turn: int
+) -> None:
+    # REAL: the Latvian booklet, photographed a quarter turn round. Upright, only the
+    # facing page's few printed lines chain; turned either way, both MRZ lines chain whole.
+    # Clockwise, the MRZ is upside down and its upright reading still scores above 0.8
+    # (which, on an image known to be upright, skips the half-turned reading): read
+    # either way up, both turns read it valid.
+    bgr = cv2.imread(str(shared_data / "documents" / "0_pass-lva.jpg"), cv2.IMREAD_COLOR)
+    photo = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    upright = ocr.search_mrz(photo, PARAMS)
+    turned = ocr.search_mrz(cv2.rotate(photo, turn), PARAMS)
+    assert upright.glyph_count < 60
+    assert [len(chain.idx) for chain in turned.groups[0]] == [44, 44]
+    read = ocr.read_search(turned, today=date(2026, 11, 26), params=PARAMS, either_way_up=True)
+    assert read.result.valid
+    assert read.result.lines[1] == "LT00000004XXC8605102F1210314111111<11648<<86"
+    assert read.upside_down == (turn == cv2.ROTATE_90_CLOCKWISE)
+
+
+@pytest.mark.parametrize(
+    ("name", "groups_read", "valid"),
+    [
+        # REAL: the first group is the printed fields (not OCR-B, 0.62); the MRZ is the
+        # second and reads valid.
+        ("passport-td2.jpg", 2, True),
+        # REAL: the MRZ is the first group and reads like OCR-B (0.94) but its checks
+        # fail; the second group, other text, is not read.
+        ("100_id-rou.jpg", 1, False),
+    ],
+)
+def test_no_group_is_read_after_one_that_reads_like_ocr_b(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch, name: str, groups_read: int, valid: bool
+) -> None:
+    scores: list[float] = []
+    real_read_group = ocr._read_group
+
+    def recording_read_group(*args, **kwargs):  # type: ignore[no-untyped-def]
+        attempt = real_read_group(*args, **kwargs)
+        scores.append(attempt[0].glyph_score if attempt else 0.0)
+        return attempt
+
+    monkeypatch.setattr(ocr, "_read_group", recording_read_group)
+    bgr = cv2.imread(str(shared_data / "documents" / name), cv2.IMREAD_COLOR)
+    read = ocr.read_mrz(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), today=date(2026, 11, 26))
+    assert len(scores) == groups_read
+    assert (scores[0] >= PARAMS.mrz_glyph_score) == (groups_read == 1)
+    assert read.result.valid == valid

@@ -10,6 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
+from app.vision.document import reader
+from app.vision.document.ocr import MrzRead
 from app.vision.document.reader import DocumentReading, QualityThresholds, read_document
 
 TODAY = date(2026, 11, 26)
@@ -91,6 +93,28 @@ def test_sideways_mrz_beside_upright_text_reads(shared_data: Path) -> None:
         "PALVAMOHAMADA<<FARIDA<<<<<<<<<<<<<<<<<<<<<<<",
         "LT00000004XXC8605102F1210314111111<11648<<86",
     )
+
+
+def test_sideways_mrz_is_read_from_the_quarter_turn_first(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # More MRZ-like text runs across the booklet turned a quarter than upright, so the
+    # turn is read first, either way up, and its valid read ends the search: one read,
+    # not the upright one and then both turns. The flattened page comes out upright.
+    calls: list[bool] = []
+    real_read_search = reader.read_search
+
+    def counting_read_search(*args: object, **kwargs: object) -> MrzRead:
+        calls.append(bool(kwargs.get("either_way_up")))
+        return real_read_search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reader, "read_search", counting_read_search)
+    reading = read_document(_load(shared_data / "documents" / "0_pass-lva.jpg"), today=TODAY)
+    assert reading.mrz.valid
+    assert calls == [True]
+    assert reading.normalised is not None
+    assert reading.normalised.shape[1] > reading.normalised.shape[0]
+    assert reading.portrait is not None
 
 
 def test_tilted_photo_with_perspective_reads(shared_data: Path) -> None:
