@@ -68,6 +68,9 @@ class Recipe:
     # Largest shear of the glyphs (degrees, uniform +-): under a phone's perspective the
     # text's verticals lean against the line's normal (seed 7 hard tier: up to 16).
     shear_deg: float = 0.0
+    # How the rendered features are held while training: "float16" halves the memory
+    # (each batch is computed in float32).
+    feature_dtype: str = "float32"
 
 
 # 20,000 lines (1.26 million windows): on held-out renders 0.852 of the glyphs right for
@@ -302,6 +305,10 @@ def line_samples(
             yield window(centre), GAP
 
 
+# A line holds at most 44 glyphs and so 45 gaps: the most windows ``line_samples`` yields.
+_MAX_WINDOWS_PER_LINE = 44 + 45
+
+
 def make_dataset(
     n_lines: int,
     seed: int,
@@ -309,18 +316,24 @@ def make_dataset(
     ink_kind: str = "column",
     context: float = 1.0,
     shear_deg: float = 0.0,
+    feature_dtype: str = "float32",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Features (n, rows * cols) float32 and labels (n,) from ``n_lines`` rendered lines."""
+    """Features (n, rows * cols) of ``feature_dtype`` and labels (n,) from ``n_lines``
+    rendered lines."""
     rng = np.random.default_rng(seed)
-    feats: list[np.ndarray] = []
-    labels: list[int] = []
+    rows, cols = window_shape(context)
+    # Filled in place, so that the features are never held twice: room for the most
+    # windows is reserved, and the pages never written take no memory.
+    feats = np.empty((n_lines * _MAX_WINDOWS_PER_LINE, rows * cols), np.dtype(feature_dtype))
+    labels = np.empty(n_lines * _MAX_WINDOWS_PER_LINE, np.int64)
+    count = 0
     for _ in range(n_lines):
         line = render_line(_random_text(rng), rng, hard_share, shear_deg)
         for feature, label in line_samples(line, rng, ink_kind, context):
-            feats.append(feature)
-            labels.append(label)
-    # The features are float32 already: no copy (the soft-wide recipe holds ~8 GB of them).
-    return np.asarray(np.stack(feats), np.float32), np.asarray(labels, np.int64)
+            feats[count] = feature
+            labels[count] = label
+            count += 1
+    return feats[:count], labels[:count]
 
 
 def train(
@@ -352,7 +365,7 @@ def train(
         order = rng.permutation(n)
         for start in range(0, n, batch):
             idx = order[start : start + batch]
-            x, y = features[idx], labels[idx]
+            x, y = np.asarray(features[idx], np.float32), labels[idx]
             h_pre = x @ w1 + b1
             h = np.maximum(h_pre, 0)
             logits = h @ w2 + b2
@@ -396,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hard-share", type=float)
     parser.add_argument("--context", type=float)
     parser.add_argument("--shear-deg", type=float)
+    parser.add_argument("--feature-dtype", choices=("float32", "float16"))
     parser.add_argument("--seed", type=int, default=9303)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--check", action="store_true", help="train and report, do not save")
@@ -403,7 +417,15 @@ def main(argv: list[str] | None = None) -> int:
     recipe = KINDS[args.kind]
     overrides = {
         name: getattr(args, name)
-        for name in ("lines", "hidden", "epochs", "hard_share", "context", "shear_deg")
+        for name in (
+            "lines",
+            "hidden",
+            "epochs",
+            "hard_share",
+            "context",
+            "shear_deg",
+            "feature_dtype",
+        )
         if getattr(args, name) is not None
     }
     if overrides:
@@ -413,7 +435,13 @@ def main(argv: list[str] | None = None) -> int:
 
     def rendered(n_lines: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         return make_dataset(
-            n_lines, seed, recipe.hard_share, recipe.ink, recipe.context, recipe.shear_deg
+            n_lines,
+            seed,
+            recipe.hard_share,
+            recipe.ink,
+            recipe.context,
+            recipe.shear_deg,
+            recipe.feature_dtype,
         )
 
     features, labels = rendered(recipe.lines, args.seed)

@@ -15,6 +15,7 @@ from app.vision.document.glyphnet import (
     _read,
     load_glyphnet,
     save_glyphnet,
+    window_shape,
 )
 from app.vision.document.glyphs import MRZ_CHARSET
 
@@ -97,6 +98,18 @@ def test_the_trainer_learns_from_a_few_rendered_lines() -> None:
     glyph_accuracy, gap_accuracy = glyph_training.accuracy(net, held_x, held_y)
     assert glyph_accuracy > 0.3  # chance is 1 in 37
     assert gap_accuracy > 0.6
+
+
+def test_features_held_in_float16_are_the_float32_ones_rounded() -> None:
+    # The wide network's 40,000 training lines fit in memory only in half precision.
+    full_x, full_y = glyph_training.make_dataset(12, seed=3, context=2.8)
+    half_x, half_y = glyph_training.make_dataset(12, seed=3, context=2.8, feature_dtype="float16")
+    assert half_x.dtype == np.float16 and full_x.dtype == np.float32
+    assert full_x.shape == half_x.shape and full_x.shape[1] == np.prod(window_shape(2.8))
+    assert np.array_equal(full_y, half_y)
+    assert np.array_equal(full_x.astype(np.float16), half_x)
+    # One line yields at most 44 glyph windows and 45 gap windows.
+    assert len(full_y) <= 12 * 89
 
 
 def _strip_at(y: float) -> ocr._LineStrip:
