@@ -16,7 +16,9 @@ def make_celery(settings: Settings) -> Celery:
     """Build the Celery app for these settings (embedded filesystem broker or Redis/RabbitMQ)."""
     app = Celery("idgate", broker=settings.broker_url, include=["workers.tasks"])
     transport_options: dict[str, object] = {}
+    broker_transport = None
     if settings.embedded_broker:
+        broker_transport = "workers.filesystem_broker:AtomicFilesystemTransport"
         folder = settings.broker_dir
         (folder / "queue").mkdir(parents=True, exist_ok=True)
         (folder / "processed").mkdir(parents=True, exist_ok=True)
@@ -34,6 +36,7 @@ def make_celery(settings: Settings) -> Celery:
     elif settings.broker_url.startswith(("redis://", "rediss://")):
         transport_options = {"visibility_timeout": settings.broker_visibility_timeout_s}
     app.conf.update(
+        broker_transport=broker_transport,
         broker_transport_options=transport_options,
         broker_connection_retry_on_startup=True,
         task_acks_late=True,
