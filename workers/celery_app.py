@@ -62,12 +62,13 @@ def _load_models_once(**_kwargs: object) -> None:
     """Heavy models load once in each worker process, never in the web app."""
     from app.vision.document.glyphnet import GlyphNetMissing
     from app.vision.document.glyphs import GlyphFontMissing
+    from app.vision.document.name_grammar import NamePriorMissing
     from app.vision.document.ocr import load_mrz_models
     from app.vision.faces.models import load_face_models
 
     load_face_models()
     try:  # the MRZ reader reports mrz_not_found itself when these are missing
         load_mrz_models()
-    except (GlyphFontMissing, GlyphNetMissing) as error:
+    except (GlyphFontMissing, GlyphNetMissing, NamePriorMissing) as error:
         log.warning("MRZ models not loaded: %s", error)
     log.info("models loaded")

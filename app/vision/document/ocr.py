@@ -51,7 +51,13 @@ from app.vision.document.mrz import (
     position_masks,
     unchecked_positions,
 )
-from app.vision.document.name_grammar import NAME_ALPHABET, decode_name_field
+from app.vision.document.name_grammar import (
+    NAME_ALPHABET,
+    NamePrior,
+    NamePriorMissing,
+    decode_name_field,
+    load_name_prior,
+)
 from app.vision.document.tesseract_lines import shared_line_reader
 
 _RECT_PITCH = 24.0  # px per character cell in the rectified strip
@@ -90,6 +96,14 @@ class OcrParams:
     net_runner_up_margin: float = 3.0
     net_close_margin: float = 1.5  # second try when the wide runner-ups are ambiguous
     net_unchecked_margin: float = 1.1
+    # The names prior (``name_grammar.NamePrior``), on names lines softer than
+    # ``min_second_opinion_sharpness``: the weight of its trigram evidence against the
+    # network's log-probabilities, and the clip of each trigram's evidence (nats). 0
+    # turns it off. Chosen on seed 7's hard tier (weights 0.5 / 0.75 / 1.0:
+    # 106 / 105 / 102 exact; clip 2 / 3 / 5: 106 / 106 / 105); seeds 202 and 303 held
+    # out (benchmarks/NOTES-mrz.md, round 11).
+    name_prior_weight: float = 0.5
+    name_prior_clip: float = 3.0
     # A position no check digit covers is "settled" when the network's best character
     # leads its runner-up by this many nats and the template classifier reads the same
     # character. A read whose unchecked positions are all settled, that used no
@@ -1384,7 +1398,7 @@ def _read_placement(
     first_char = MRZ_CHARSET[int(net_scores[0][0].argmax())]
     fmt = _format_for(len(group), n_cells, first_char)
     masks = position_masks(fmt)
-    decoded = _decoded_fields(net_scores, fmt)
+    decoded = _decoded_fields(net_scores, fmt, _name_prior(params, fmt, placement.sharpness))
 
     def ranked(margin: float) -> list[list[str]]:
         """Per position, the alternatives within ``margin``, constrained fields decoded."""
@@ -1446,10 +1460,27 @@ _COUNTRY_CELLS = np.array(
 _Decoded = list[tuple[tuple[int, int], str]]  # (line, position) -> decoded character
 
 
-def _decoded_fields(net_scores: Sequence[np.ndarray], fmt: str) -> _Decoded:
+def _name_prior(params: OcrParams, fmt: str, sharpness: Sequence[float]) -> NamePrior | None:
+    """The names prior for a names line too soft for Tesseract's second opinion
+    (``min_second_opinion_sharpness``); None for crisper lines, where Tesseract settles
+    near ties better: on the REAL specimen 25_pass-uto (0.64) the prior preferred
+    FRIKSSON to ERIKSSON, and every seed 7/202/303 hard read it corrected measured 0.46
+    or less."""
+    if params.name_prior_weight <= 0:
+        return None
+    line = name_positions(fmt)[0][0]
+    if line >= len(sharpness) or sharpness[line] >= params.min_second_opinion_sharpness:
+        return None
+    return load_name_prior(params.name_prior_weight, params.name_prior_clip)
+
+
+def _decoded_fields(
+    net_scores: Sequence[np.ndarray], fmt: str, prior: NamePrior | None = None
+) -> _Decoded:
     """The fields no check digit covers whose text is constrained, each decoded from the
     network's probabilities under its constraint: the names field under the ICAO name
-    grammar (``name_grammar.decode_name_field``), and the issuing-state and nationality
+    grammar and ``prior`` (``name_grammar.decode_name_field``; within the runner-up
+    margin of 3 nats), and the issuing-state and nationality
     fields as the code on the ICAO list with the highest probability (blur turns the N
     of NOR into a V, which no code starts with). Empty when the lines do not have the
     format's shape."""
@@ -1461,7 +1492,7 @@ def _decoded_fields(net_scores: Sequence[np.ndarray], fmt: str) -> _Decoded:
     line = names[0][0]
     cells = net_scores[line][[pos for _, pos in names]][:, _NAME_CLASSES]
     cells = cells - np.logaddexp.reduce(cells, axis=1, keepdims=True)
-    out = list(zip(names, decode_name_field(cells), strict=True))
+    out = list(zip(names, decode_name_field(cells, prior), strict=True))
     for code_cells in countries:
         scores = np.stack([net_scores[li][pos] for li, pos in code_cells])  # (3, classes)
         totals = scores[np.arange(3)[None, :], _COUNTRY_CELLS].sum(axis=1)
@@ -1763,17 +1794,21 @@ def _band_corners(lines: Sequence[LineGeometry]) -> np.ndarray:
 
 
 def _load_classifiers() -> None:
-    """The OCR-B templates and the three cell networks, read once per process."""
+    """The OCR-B templates, the three cell networks and the names prior, read once per
+    process."""
     load_templates()
     load_glyphnet()
     load_glyphnet("soft")
     load_glyphnet("soft-wide")
+    defaults = OcrParams()
+    load_name_prior(defaults.name_prior_weight, defaults.name_prior_clip)
 
 
 def load_mrz_models() -> None:
     """Load what the reader needs once per process (at a worker's start): the classifiers,
     and Tesseract's processes, which load their model meanwhile. Raises
-    ``GlyphFontMissing`` or ``GlyphNetMissing`` when the classifiers cannot be loaded."""
+    ``GlyphFontMissing``, ``GlyphNetMissing`` or ``NamePriorMissing`` when the classifiers
+    cannot be loaded."""
     _load_classifiers()
     shared_line_reader().start()
 
@@ -1927,7 +1962,9 @@ def _find_and_read(
     gray, work, scale, groups = search.gray, search.work, search.scale, search.groups
     try:
         _load_classifiers()  # Tesseract starts at its first use: a read may not need it
-    except (GlyphFontMissing, GlyphNetMissing):
+        if params.name_prior_weight > 0:
+            load_name_prior(params.name_prior_weight, params.name_prior_clip)
+    except (GlyphFontMissing, GlyphNetMissing, NamePriorMissing):
         return MrzRead(result=mrz_not_found())
     best: _Attempt | None = None
     # Tesseract's reading per line, per set of line crops (a demoted copy of an attempt

@@ -447,6 +447,14 @@ HARD_CAPTURES_FOUND = {
     # GUDMUNDSSON as GUDMUNDSSCN; trained on 20,000 they read both exactly
     "hard_0088_blurred_name_under_glare": 88,
     "hard_0107_blurred_id_card_name": 107,
+    # names under heavy blur (crispness 0.18-0.46), a letter a nat or two behind its
+    # look-alike: JEAP, JOHNSGN, WZLLIAMS ... ROBE<M, DALEMBCRT, WTLLIAM. The names
+    # prior (name_grammar.NamePrior) reads them as names go.
+    "hard_0011_blurred_visa_given_names": 11,
+    "hard_0018_blurred_id_card_surname": 18,
+    "hard_0059_blurred_passport_long_names": 59,
+    "hard_0072_blurred_passport_surname": 72,
+    "hard_0093_blurred_id_card_given_name": 93,
 }
 
 
