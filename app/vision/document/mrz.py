@@ -913,6 +913,11 @@ def country_positions(fmt: str) -> list[list[tuple[int, int]]]:
     return [layout.issuing_country.positions(), layout.nationality.positions()]
 
 
+def sex_position(fmt: str) -> tuple[int, int]:
+    """(line, position) of the sex cell (M, F, X or the filler)."""
+    return LAYOUTS[fmt].sex
+
+
 def name_positions(fmt: str) -> list[tuple[int, int]]:
     """(line, position) of every cell of the format's names field, in reading order."""
     return LAYOUTS[fmt].names.positions()

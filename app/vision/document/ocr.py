@@ -49,6 +49,7 @@ from app.vision.document.mrz import (
     name_positions,
     parse_mrz_alternatives,
     position_masks,
+    sex_position,
     unchecked_positions,
 )
 from app.vision.document.name_grammar import (
@@ -1449,6 +1450,7 @@ def _read_placement(
 
 
 _NAME_CLASSES = [MRZ_CHARSET.index(char) for char in NAME_ALPHABET]
+_SEX_CLASSES = [MRZ_CHARSET.index(char) for char in "MFX<"]
 # Every code on the ICAO list as three cells of class indices ("D" is "D<<").
 _COUNTRY_CELLS = np.array(
     [
@@ -1480,13 +1482,14 @@ def _decoded_fields(
     """The fields no check digit covers whose text is constrained, each decoded from the
     network's probabilities under its constraint: the names field under the ICAO name
     grammar and ``prior`` (``name_grammar.decode_name_field``; within the runner-up
-    margin of 3 nats), and the issuing-state and nationality
-    fields as the code on the ICAO list with the highest probability (blur turns the N
-    of NOR into a V, which no code starts with). Empty when the lines do not have the
-    format's shape."""
+    margin of 3 nats), the issuing-state and nationality fields as the code on the ICAO
+    list with the highest probability (blur turns the N of NOR into a V, which no code
+    starts with), and the sex as the likeliest of M, F, X and the filler (blur turns M
+    into H). Empty when the lines do not have the format's shape."""
     names = name_positions(fmt)
     countries = country_positions(fmt)
-    every = [*names, *(p for code_cells in countries for p in code_cells)]
+    sex = sex_position(fmt)
+    every = [*names, *(p for code_cells in countries for p in code_cells), sex]
     if any(line >= len(net_scores) or pos >= len(net_scores[line]) for line, pos in every):
         return []
     line = names[0][0]
@@ -1498,6 +1501,8 @@ def _decoded_fields(
         totals = scores[np.arange(3)[None, :], _COUNTRY_CELLS].sum(axis=1)
         code = "".join(MRZ_CHARSET[c] for c in _COUNTRY_CELLS[int(np.argmax(totals))])
         out.extend(zip(code_cells, code, strict=True))
+    sex_scores = net_scores[sex[0]][sex[1]][_SEX_CLASSES]
+    out.append((sex, MRZ_CHARSET[_SEX_CLASSES[int(np.argmax(sex_scores))]]))
     return out
 
 

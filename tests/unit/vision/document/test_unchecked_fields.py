@@ -93,3 +93,23 @@ def test_country_fields_decode_to_the_likeliest_code_on_the_icao_list() -> None:
     assert "".join(decoded[(0, p)] for p in range(5, 44)).startswith("SMITH<<JOHN<<<")
     rows = [[char for char in line] for line in lines]
     assert _decoded_first(rows, list(decoded.items()))[0][2] == "NV"
+
+
+@pytest.mark.parametrize(("fmt", "cell"), [("TD3", (1, 20)), ("TD1", (1, 7)), ("MRVB", (1, 20))])
+def test_the_sex_decodes_to_the_likeliest_of_m_f_x_and_the_filler(
+    fmt: str, cell: tuple[int, int]
+) -> None:
+    """Seed 202 hard_0006 and hard_0058: blur read M as H, which no MRZ sex is."""
+    from app.vision.document.glyphs import MRZ_CHARSET
+    from app.vision.document.mrz import FORMAT_LINES
+
+    n_lines, length = FORMAT_LINES[fmt]
+    net_scores = [np.full((length, len(MRZ_CHARSET)), -9.0) for _ in range(n_lines)]
+    for scores in net_scores:
+        scores[:, MRZ_CHARSET.index("<")] = -0.1
+    sex = net_scores[cell[0]][cell[1]]
+    sex[MRZ_CHARSET.index("H")] = -0.05
+    sex[MRZ_CHARSET.index("<")] = -6.0
+    sex[MRZ_CHARSET.index("M")] = -2.0
+    decoded = dict(_decoded_fields(net_scores, fmt))
+    assert decoded[cell] == "M"
