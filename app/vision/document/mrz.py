@@ -439,8 +439,13 @@ def _mask_candidates(
 
 @dataclass(order=True)
 class _Candidate:
+    """One assignment of a span's characters: ``cost`` non-first choices, whose ranks
+    among their position's alternatives add up to ``rank`` (between candidates of equal
+    cost, the one made of nearer runner-ups is the likelier reading)."""
+
     cost: int
     chars: dict[tuple[int, int], str] = field(compare=False)
+    rank: int = 0
 
 
 def _span_candidates(
@@ -455,12 +460,13 @@ def _span_candidates(
     results = [_Candidate(0, dict(base))]
     for n_changes in range(1, max_changes + 1):
         for chosen in itertools.combinations(changeable, n_changes):
-            options = [alternatives[k][1:] for k in chosen]
+            options = [list(enumerate(alternatives[k]))[1:] for k in chosen]
             for replacement in itertools.product(*options):
                 chars = dict(base)
-                for k, char in zip(chosen, replacement, strict=True):
+                for k, (_, char) in zip(chosen, replacement, strict=True):
                     chars[positions[k]] = char
-                results.append(_Candidate(n_changes, chars))
+                rank = sum(index for index, _ in replacement)
+                results.append(_Candidate(n_changes, chars, rank))
     return results
 
 
@@ -853,19 +859,22 @@ def _choose_combination(
     combination within the budget passes too: then nothing is proven.
     """
     groups = [sorted(c for c in cands if c.cost <= max_total) for cands in group_candidates]
-    winners: list[dict[tuple[int, int], str]] = []
+    # (cost, rank, characters) of every passing combination; the likeliest is the one
+    # with the fewest changes, then the nearest runner-ups.
+    winners: list[tuple[int, int, dict[tuple[int, int], str]]] = []
     for budget in range(max_total + 1):
         for combo in _combinations_with_cost(groups, budget):
             chars: dict[tuple[int, int], str] = {}
             for cand in combo:
                 chars.update(cand.chars)
             passes = _check_ok(_text(chars, composite_positions), chars[composite_pos])
-            if passes and chars not in winners:
-                winners.append(chars)
+            if passes and all(chars != known for _, _, known in winners):
+                winners.append((budget, sum(cand.rank for cand in combo), chars))
         if winners and not require_unique:
-            return winners[0], len(winners) > 1, True
+            break
     if winners:
-        return winners[0], len(winners) > 1, True
+        likeliest = min(winners, key=lambda winner: winner[:2])
+        return likeliest[2], len(winners) > 1, True
     fallback: dict[tuple[int, int], str] = {}
     for cands in group_candidates:
         fallback.update(cands[0].chars)

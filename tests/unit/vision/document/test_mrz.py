@@ -407,6 +407,24 @@ def test_ambiguous_alternatives_are_not_accepted() -> None:
     assert parse_mrz_alternatives(rows, today=TODAY).lines == MRVB_UTO
 
 
+@pytest.mark.parametrize("require_unique", [False, True])
+def test_of_equally_cheap_corrections_the_nearer_runner_ups_are_reported(
+    require_unique: bool,
+) -> None:
+    # SYNTHETIC seed 202 hard_0040: the document number 34690186 was read 34690T86 with
+    # runner-ups 0 -> U, O and T -> 1. Changing T to 1 (the first runner-up) and 0 to O
+    # (the second) both pass the check digit: neither is proven, but the read reported
+    # is the one made of the nearer runner-up (it was the first found, 3469OT86).
+    line2 = "34690186<7POL8705242M280321604570503159<<<38"
+    rows = [list("P<POLSZCZESNY<<JACEK<<<<<<<<<<<<<<<<<<<<<<<<"), list(line2)]
+    rows[1][4] = "0UO"
+    rows[1][5] = "T1"
+    result = parse_mrz_alternatives(rows, today=TODAY, require_unique=require_unique)
+    assert not result.valid
+    assert result.checks["unambiguous"] is False
+    assert result.lines[1] == line2
+
+
 def test_ocr_alternatives_proven_by_check_digit_are_used() -> None:
     rows = [list(TD3_UTO[0]), list(TD3_UTO[1])]
     rows[1][3] = "38"  # the OCR preferred 3, its runner-up is 8
