@@ -100,9 +100,9 @@ class OcrParams:
     # The names prior (``name_grammar.NamePrior``), on names lines softer than
     # ``min_second_opinion_sharpness``: the weight of its trigram evidence against the
     # network's log-probabilities, and the clip of each trigram's evidence (nats). 0
-    # turns it off. Chosen on seed 7's hard tier (weights 0.5 / 0.75 / 1.0:
-    # 106 / 105 / 102 exact; clip 2 / 3 / 5: 106 / 106 / 105); seeds 202 and 303 held
-    # out (benchmarks/NOTES-mrz.md, round 11).
+    # turns it off. Chosen on seed 7's hard tier (weights 0.35 / 0.5 / 0.75 / 1.0:
+    # 106 / 107 / 107 / 106 exact; clip 2 / 3 / 4: 107 each); seeds 202 and 303 held
+    # out (benchmarks/NOTES-mrz.md, round 11, where the other variants are).
     name_prior_weight: float = 0.5
     name_prior_clip: float = 3.0
     # A position no check digit covers is "settled" when the network's best character
