@@ -2111,7 +2111,9 @@ def _names_both_engines_read(
 
     Only when Tesseract reads at least ``min_agreement`` of the read's names letters
     (the changed ones included) as the network does: on a line it misreads throughout
-    (MACDOMALO, WILLTAN) its letters are no evidence. Letters only: Tesseract reads the
+    (MACDOMALO, WILLTAN) its letters are no evidence; and only where it reads both
+    neighbouring cells as the network does (it read MAERTA<<< as MAERTRERCK, its R
+    standing where the network's runner-up was R). Letters only: Tesseract reads the
     filler as K or C. The result stays not valid; this only makes the best guess shown
     (to a reviewer, in the benchmark's exact count) the better one.
     """
@@ -2125,7 +2127,8 @@ def _names_both_engines_read(
     for line_index, text in enumerate(texts):
         if len(rows[line_index]) != len(lines[line_index]):
             return read
-        for pos, seen in enumerate(align("".join(lines[line_index]), text)):
+        aligned = align("".join(lines[line_index]), text)
+        for pos, seen in enumerate(aligned):
             current = lines[line_index][pos]
             if seen is None or (line_index, pos) not in names or not current.isalpha():
                 continue
@@ -2134,7 +2137,12 @@ def _names_both_engines_read(
                 agree += 1
                 continue
             disagree += 1
-            if wanted.isalpha() and wanted in rows[line_index][pos]:
+            neighbours_agree = all(
+                aligned[k] == lines[line_index][k]
+                for k in (pos - 1, pos + 1)
+                if (line_index, k) in names
+            )
+            if wanted.isalpha() and wanted in rows[line_index][pos] and neighbours_agree:
                 changes.append((line_index, pos, wanted))
     if not changes or agree < min_agreement * (agree + disagree):
         return read

@@ -60,6 +60,13 @@ def test_tesseract_reading_the_names_differently_throughout_is_no_evidence() -> 
     assert read.result.lines == MISREAD
 
 
+def test_a_letter_is_not_taken_where_tesseract_misreads_a_neighbouring_cell() -> None:
+    # 13 of 15 letters alike (0.87), but the E after the F is read as X.
+    texts = [*TRUTH[:2], "OESTXRGAARD<<AAKE<<<<<<<<<<<<<"]
+    read = _read(texts, {(2, 3): "T"})
+    assert read.result.lines == MISREAD
+
+
 def test_the_filler_is_never_replaced_by_what_tesseract_reads_there() -> None:
     # Tesseract reads fillers as K; even offered as a runner-up, a filler stays.
     texts = [*TRUTH[:2], "OESTERGAARD<<AAKEKKKK<<<<<<<<<"]
@@ -81,3 +88,11 @@ def test_hard_captures_report_the_letter_both_engines_read(seed: int, index: int
     read = ocr.read_mrz(document.image, today=TODAY)
     assert list(read.result.lines) == list(document.truth.mrz_lines)
     assert not read.result.valid
+
+
+def test_a_runner_up_is_not_taken_where_tesseract_reads_the_fillers_as_letters() -> None:
+    # SYNTHETIC normal capture (seed 303 #50, MRV-B): the network read MAERTA, R its
+    # runner-up for the last A; Tesseract read MAERTRERCK where the fillers are.
+    document = generate_document(303, "normal", 50)
+    read = ocr.read_mrz(document.image, today=TODAY)
+    assert list(read.result.lines) == list(document.truth.mrz_lines)
