@@ -43,6 +43,7 @@ from app.vision.document.glyphs import (
 from app.vision.document.mrz import (
     FORMAT_LINES,
     MrzResult,
+    check_digit_groups,
     country_positions,
     mask_character,
     mrz_not_found,
@@ -1128,18 +1129,13 @@ def _cells_for(group: list[_Chain], gray: np.ndarray, scale: float) -> list[int]
     return sorted((36, 44), key=lambda n: abs(n - estimate))
 
 
-_CHECK_DIGIT_GROUPS = (
-    "document_number",
-    "birth_date",
-    "expiry_date",
-    "personal_number",
-    "composite",
-)
-
-
 def _checks_passed(result: MrzResult) -> int:
-    """How many of the read's check digits pass."""
-    return sum(bool(result.checks.get(name)) for name in _CHECK_DIGIT_GROUPS)
+    """How many of the read's check digits pass (of the groups ``check_digit_groups``
+    names for its format)."""
+    if result.format not in FORMAT_LINES:
+        return 0
+    groups = check_digit_groups(result.format, result.lines)
+    return sum(bool(result.checks.get(name)) for name in groups)
 
 
 def _periodic_cells(
@@ -1460,9 +1456,12 @@ def _read_placement(
         result = _not_legible(result)
     if worse and not result.valid:
         return None  # a fallback that looks less like OCR-B replaces only when it reads
-    no_more_checks = best is not None and _checks_passed(result) <= _checks_passed(best[0].result)
-    if other_count and no_more_checks:
-        return None
+    if (
+        other_count
+        and best is not None
+        and _checks_passed(result) <= _checks_passed(best[0].result)
+    ):
+        return None  # no more check digits pass at the other count
     line_geoms = [_geometry(s, c) for s, c in zip(strips, centres, strict=True)]
     if result.valid and slipped:
         result = _not_legible(result, "lattice_unique")
