@@ -1138,6 +1138,13 @@ def _checks_passed(result: MrzResult) -> int:
     return sum(bool(result.checks.get(name)) for name in groups)
 
 
+def _every_check_passes(result: MrzResult) -> bool:
+    """Whether the read has a known format and every one of its check digits passes."""
+    if result.format not in FORMAT_LINES:
+        return False
+    return _checks_passed(result) == len(check_digit_groups(result.format, result.lines))
+
+
 def _periodic_cells(
     gray: np.ndarray, chain: _Chain, scale: float, cell_range: tuple[int, int] = (33, 47)
 ) -> float:
@@ -2040,11 +2047,16 @@ def _find_and_read(
             return None
         return [cache[k] if k in needed else read.result.lines[k] for k in range(len(crops))]
 
+    # The glyph chains' best read, when whole-line blobs are read after it.
+    chains_read: _Attempt | None = None
     for source in ("glyph chains", "line blobs"):
         if source == "line blobs":
-            if best is not None:
-                break
-            # No line found: the glyphs may be too blurred to chain; try whole-line blobs.
+            if best is not None and _every_check_passes(best[0].result):
+                break  # every check digit passes: the blobs cannot pass more
+            # Also when glyph chains were read: blurred MRZ glyphs may chain into no line
+            # while a few lines of other print do (seed 404 hard_0111: three chains of
+            # eight printed glyphs read as a TD1, the MRZ only as blobs).
+            chains_read = best
             groups = _group_lines(search.blobs)
             groups.sort(key=lambda g: -sum(c.right - c.left for c in g))
         # A third TD1 line is guessed only where no three-line group was found (its
@@ -2071,7 +2083,13 @@ def _find_and_read(
                     if checked.result.valid:
                         return checked
                     attempt = (checked, attempt[1], attempt[2], attempt[3], attempt[4])
-                if best is None or attempt[0].glyph_score > best[0].glyph_score:
+                if best is not None and best is chains_read:
+                    # A blob read replaces the chains' read only when more of its check
+                    # digits pass (a garbled read of other print can look as much like
+                    # OCR-B).
+                    if _checks_passed(attempt[0].result) > _checks_passed(best[0].result):
+                        best = attempt
+                elif best is None or attempt[0].glyph_score > best[0].glyph_score:
                     best = attempt
     if best is None:
         return MrzRead(result=mrz_not_found())

@@ -537,3 +537,24 @@ def test_no_group_is_read_after_one_that_reads_like_ocr_b(
     assert len(scores) == groups_read
     assert (scores[0] >= PARAMS.mrz_glyph_score) == (groups_read == 1)
     assert read.result.valid == valid
+
+
+# Blurred MRZ glyphs that chained into no line while a few lines of other print did:
+# the glyph chains' read failed its check digits, and the MRZ was found only as
+# whole-line blobs, which are now read too and taken when more check digits pass.
+MRZ_ONLY_AS_BLOBS = {
+    "seed_404_hard_0111_td3": (404, 111),
+    "seed_404_hard_0021_td3": (404, 21),
+    "seed_505_hard_0096_td3": (505, 96),
+}
+
+
+@pytest.mark.parametrize(
+    ("seed", "index"), MRZ_ONLY_AS_BLOBS.values(), ids=MRZ_ONLY_AS_BLOBS.keys()
+)
+def test_an_mrz_found_only_as_line_blobs_is_read_after_failed_glyph_chains(
+    seed: int, index: int
+) -> None:
+    document = generate_document(seed, "hard", index)
+    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
+    assert list(read.result.lines) == list(document.truth.mrz_lines)
