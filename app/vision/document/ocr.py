@@ -1361,7 +1361,16 @@ def _read_group(
     # (chains that stopped short, stray marks at a line's start).
     variants = [(group, False), (_common_extent(group), True)]
     counts = _cells_for(group, gray, scale)
-    for (lines, common), n_cells in itertools.product(variants, counts):
+    reads = list(itertools.product(variants, counts))
+    # Lines the chaining stopped short of by more than the lattice's margins can cover
+    # (glare over one end, fillers too faint to chain): read them as long as the glyphs'
+    # pitch says a line of each count is, extended to the right, then to the left.
+    for n_cells in counts:
+        for side in (1, -1):
+            extended = _extended_to_pitch(group, n_cells, side)
+            if extended is not None:
+                reads.append(((extended, True), n_cells))
+    for (lines, common), n_cells in reads:
         if common and best is not None and best[0].result.valid:
             break
         strips = [_rectify(gray, chain, n_cells, scale) for chain in lines]
@@ -1569,6 +1578,28 @@ def _common_extent(group: list[_Chain]) -> list[_Chain]:
     left = min(c.left for c in group)
     right = max(c.right for c in group)
     return [replace(c, left=left, right=right) for c in group]
+
+
+# A line is extended to its pitch's length (``_extended_to_pitch``) only when that is
+# this much longer than the chains' extent: on whole lines the extent lies within 2 cells
+# of a 44-cell line's (5 %; ``_cells_for``).
+_EXTENSION_MIN_RATIO = 1.1
+
+
+def _extended_to_pitch(group: list[_Chain], n_cells: int, side: int) -> list[_Chain] | None:
+    """The group's lines lengthened to ``n_cells`` at the glyphs' median pitch, at the
+    right end (``side`` 1) or the left (-1); None for line blobs (no pitch measured) or
+    when the extent is already within ``_EXTENSION_MIN_RATIO`` of that length."""
+    if not all(c.idx for c in group):
+        return None
+    pitch = float(np.median([c.pitch for c in group]))
+    left, right = min(c.left for c in group), max(c.right for c in group)
+    length = pitch * (n_cells - 0.32)  # OCR-B ink spans about pitch * (n - 0.32)
+    if length < _EXTENSION_MIN_RATIO * (right - left):
+        return None
+    if side > 0:
+        return [replace(c, left=left, right=left + length) for c in group]
+    return [replace(c, left=right - length, right=right) for c in group]
 
 
 def _touches_border(group: list[_Chain], shape: tuple[int, ...], scale: float) -> bool:

@@ -558,3 +558,41 @@ def test_an_mrz_found_only_as_line_blobs_is_read_after_failed_glyph_chains(
     document = generate_document(seed, "hard", index)
     read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
     assert list(read.result.lines) == list(document.truth.mrz_lines)
+
+
+def _chained(left: float, right: float, pitch: float, glyphs: int = 20) -> ocr._Chain:
+    return ocr._Chain(idx=list(range(glyphs)), left=left, right=right, pitch=pitch, height=20.0)
+
+
+def test_lines_are_extended_to_the_length_their_pitch_gives_at_either_end() -> None:
+    # 35 cells' extent at a pitch of 10: a 44-cell line is 436.8 px long.
+    group = [_chained(100.0, 446.8, 10.0), _chained(105.0, 440.0, 10.0)]
+    right = ocr._extended_to_pitch(group, 44, 1)
+    left = ocr._extended_to_pitch(group, 44, -1)
+    assert right is not None and left is not None
+    assert [(c.left, c.right) for c in right] == [(100.0, pytest.approx(536.8))] * 2
+    assert [(c.left, c.right) for c in left] == [(pytest.approx(10.0), 446.8)] * 2
+
+
+def test_lines_already_about_as_long_as_their_pitch_gives_or_without_a_pitch_are_kept() -> None:
+    whole = [_chained(100.0, 520.0, 10.0), _chained(100.0, 530.0, 10.0)]  # 42.5 cells of 44
+    assert ocr._extended_to_pitch(whole, 44, 1) is None
+    blobs = [ocr._Chain(idx=[], left=0.0, right=300.0, pitch=10.0)] * 2  # no glyphs
+    assert ocr._extended_to_pitch(blobs, 44, 1) is None
+
+
+# Lines the chaining stopped well short of (the pitch gives 38.7 and 23.9 cells): read
+# extended to the length their glyphs' pitch gives, they read exactly.
+LINES_CHAINED_SHORT = {
+    "seed_303_hard_0031_td3": (303, 31),
+    "seed_505_hard_0064_td2": (505, 64),
+}
+
+
+@pytest.mark.parametrize(
+    ("seed", "index"), LINES_CHAINED_SHORT.values(), ids=LINES_CHAINED_SHORT.keys()
+)
+def test_lines_chained_well_short_are_read_at_their_pitch_length(seed: int, index: int) -> None:
+    document = generate_document(seed, "hard", index)
+    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
+    assert list(read.result.lines) == list(document.truth.mrz_lines)
