@@ -1145,6 +1145,20 @@ def _every_check_passes(result: MrzResult) -> bool:
     return _checks_passed(result) == len(check_digit_groups(result.format, result.lines))
 
 
+def _on_line_read(line: _Chain, lines_read: Sequence[_Chain]) -> bool:
+    """Whether ``line`` is one of ``lines_read`` again: its ends within a line height of
+    that line's, and its centre line within a quarter height of it at both ends."""
+    for other in lines_read:
+        size = max(line.height, other.height)
+        if abs(line.left - other.left) > size or abs(line.right - other.right) > size:
+            continue
+        ends = np.array([line.left, line.right])
+        apart = np.abs((line.slope - other.slope) * ends + line.intercept - other.intercept)
+        if float(apart.max()) < 0.25 * size:
+            return True
+    return False
+
+
 def _periodic_cells(
     gray: np.ndarray, chain: _Chain, scale: float, cell_range: tuple[int, int] = (33, 47)
 ) -> float:
@@ -2080,6 +2094,7 @@ def _find_and_read(
 
     # The glyph chains' best read, when whole-line blobs are read after it.
     chains_read: _Attempt | None = None
+    lines_read: list[_Chain] = []
     for source in ("glyph chains", "line blobs"):
         if source == "line blobs":
             if best is not None and _every_check_passes(best[0].result):
@@ -2090,6 +2105,8 @@ def _find_and_read(
             chains_read = best
             groups = _group_lines(search.blobs)
             groups.sort(key=lambda g: -sum(c.right - c.left for c in g))
+            # Blobs along lines the chains gave are those lines again: not read twice.
+            groups = [g for g in groups if not all(_on_line_read(c, lines_read) for c in g)]
         # A third TD1 line is guessed only where no three-line group was found (its
         # two-line subgroups would otherwise each be read again as a TD1).
         guess_third = not any(len(group) == 3 for group in groups)
@@ -2097,6 +2114,7 @@ def _find_and_read(
             if index and best is not None and best[0].glyph_score >= params.mrz_glyph_score:
                 break  # the MRZ was found (a document has one): the rest is other text
             for group in _candidate_groups(work, gray, scale, found, guess_third):
+                lines_read.extend(group)
                 attempt = _read_group(gray, group, scale, today, params, either_way_up)
                 if attempt is None:
                     continue

@@ -596,3 +596,17 @@ def test_lines_chained_well_short_are_read_at_their_pitch_length(seed: int, inde
     document = generate_document(seed, "hard", index)
     read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
     assert list(read.result.lines) == list(document.truth.mrz_lines)
+
+
+def test_a_blob_along_a_line_already_read_is_that_line_again() -> None:
+    read = [ocr._Chain(idx=[1], left=164.0, right=1458.0, intercept=665.0, height=38.0)]
+    again = ocr._Chain(idx=[], left=162.0, right=1453.0, intercept=660.0, height=48.9)
+    assert ocr._on_line_read(again, read)
+    # the next line down, a line whose end lies two heights further on (the blob's
+    # extent reads at another cell count), and one that crosses the line at a slant
+    below = ocr._Chain(idx=[], left=162.0, right=1453.0, intercept=750.0, height=48.8)
+    longer = ocr._Chain(idx=[], left=162.0, right=1560.0, intercept=660.0, height=48.9)
+    slanted = ocr._Chain(idx=[], left=162.0, right=1453.0, slope=0.02, intercept=650.0, height=48.9)
+    assert not ocr._on_line_read(below, read)
+    assert not ocr._on_line_read(longer, read)
+    assert not ocr._on_line_read(slanted, read)
