@@ -2132,10 +2132,11 @@ def _find_and_read(
                     if checked.result.valid:
                         return checked
                     attempt = (checked, attempt[1], attempt[2], attempt[3], attempt[4])
-                if best is not None and best is chains_read:
-                    # A blob read replaces the chains' read only when more of its check
-                    # digits pass (a garbled read of other print can look as much like
-                    # OCR-B).
+                if chains_read is not None:
+                    # After the chains' read, a blob read is taken only when more of its
+                    # check digits pass than the best read's so far (a garbled read of
+                    # other print can look as much like OCR-B).
+                    assert best is not None
                     if _checks_passed(attempt[0].result) > _checks_passed(best[0].result):
                         best = attempt
                 elif best is None or attempt[0].glyph_score > best[0].glyph_score:
