@@ -1142,7 +1142,7 @@ def _every_check_passes(result: MrzResult) -> bool:
     """Whether the read has a known format and every one of its check digits passes."""
     if result.format not in FORMAT_LINES:
         return False
-    return _checks_passed(result) == len(check_digit_groups(result.format, result.lines))
+    return all(result.checks.get(name) for name in check_digit_groups(result.format, result.lines))
 
 
 def _on_line_read(line: _Chain, lines_read: Sequence[_Chain]) -> bool:
@@ -2092,8 +2092,8 @@ def _find_and_read(
             return None
         return [cache[k] if k in needed else read.result.lines[k] for k in range(len(crops))]
 
-    # The glyph chains' best read, when whole-line blobs are read after it.
-    chains_read: _Attempt | None = None
+    # Whole-line blobs are being read after a read of the glyph chains that failed.
+    blobs_after_chains = False
     lines_read: list[_Chain] = []
     for source in ("glyph chains", "line blobs"):
         if source == "line blobs":
@@ -2102,7 +2102,7 @@ def _find_and_read(
             # Also when glyph chains were read: blurred MRZ glyphs may chain into no line
             # while a few lines of other print do (seed 404 hard_0111: three chains of
             # eight printed glyphs read as a TD1, the MRZ only as blobs).
-            chains_read = best
+            blobs_after_chains = best is not None
             groups = _group_lines(search.blobs)
             groups.sort(key=lambda g: -sum(c.right - c.left for c in g))
             # Blobs along lines the chains gave are those lines again: not read twice.
@@ -2132,7 +2132,7 @@ def _find_and_read(
                     if checked.result.valid:
                         return checked
                     attempt = (checked, attempt[1], attempt[2], attempt[3], attempt[4])
-                if chains_read is not None:
+                if blobs_after_chains:
                     # After the chains' read, a blob read is taken only when more of its
                     # check digits pass than the best read's so far (a garbled read of
                     # other print can look as much like OCR-B).

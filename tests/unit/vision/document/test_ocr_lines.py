@@ -415,15 +415,18 @@ def test_the_geometry_of_an_even_pitch_strip_maps_back_to_the_glyphs() -> None:
     assert abs(turned.end[0] - chain.cx[0]) < 2.0
 
 
+def _assert_hard_capture_read_exactly(seed: int, index: int) -> None:
+    """The generator's hard capture ``index`` of ``seed`` reads as its true MRZ."""
+    document = generate_document(seed, "hard", index)
+    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
+    assert list(read.result.lines) == list(document.truth.mrz_lines)
+
+
 @pytest.mark.parametrize("index", [4, 73])
 def test_lines_under_strong_perspective_read_exactly(index: int) -> None:
     """SYNTHETIC hard captures (seed 7) whose pitch doubles / grows 1.5x along the MRZ:
     with one pitch per line the cell lattice started a cell or more off."""
-    from datetime import date
-
-    document = generate_document(7, "hard", index)
-    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
-    assert list(read.result.lines) == list(document.truth.mrz_lines)
+    _assert_hard_capture_read_exactly(7, index)
 
 
 # SYNTHETIC hard captures of seed 7 that a fix made readable, and what had gone wrong
@@ -460,11 +463,7 @@ HARD_CAPTURES_FOUND = {
 
 @pytest.mark.parametrize("index", HARD_CAPTURES_FOUND.values(), ids=HARD_CAPTURES_FOUND.keys())
 def test_hard_captures_are_found_and_read_exactly(index: int) -> None:
-    from datetime import date
-
-    document = generate_document(7, "hard", index)
-    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
-    assert list(read.result.lines) == list(document.truth.mrz_lines)
+    _assert_hard_capture_read_exactly(7, index)
 
 
 # TD2 lines (36 cells) that ran on into other print, so their extent suggested 44 cells;
@@ -483,9 +482,7 @@ LINES_THAT_RAN_ON = {
 def test_lines_whose_extent_suggests_the_wrong_cell_count_are_read_exactly(
     seed: int, index: int
 ) -> None:
-    document = generate_document(seed, "hard", index)
-    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
-    assert list(read.result.lines) == list(document.truth.mrz_lines)
+    _assert_hard_capture_read_exactly(seed, index)
 
 
 @pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE])
@@ -555,9 +552,7 @@ MRZ_ONLY_AS_BLOBS = {
 def test_an_mrz_found_only_as_line_blobs_is_read_after_failed_glyph_chains(
     seed: int, index: int
 ) -> None:
-    document = generate_document(seed, "hard", index)
-    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
-    assert list(read.result.lines) == list(document.truth.mrz_lines)
+    _assert_hard_capture_read_exactly(seed, index)
 
 
 def _chained(left: float, right: float, pitch: float, glyphs: int = 20) -> ocr._Chain:
@@ -593,9 +588,7 @@ LINES_CHAINED_SHORT = {
     ("seed", "index"), LINES_CHAINED_SHORT.values(), ids=LINES_CHAINED_SHORT.keys()
 )
 def test_lines_chained_well_short_are_read_at_their_pitch_length(seed: int, index: int) -> None:
-    document = generate_document(seed, "hard", index)
-    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
-    assert list(read.result.lines) == list(document.truth.mrz_lines)
+    _assert_hard_capture_read_exactly(seed, index)
 
 
 def test_a_blob_along_a_line_already_read_is_that_line_again() -> None:
