@@ -1794,19 +1794,28 @@ def _slip_alternative(
     glyphness = _glyphness(table)
     n_cols = len(glyphness)
 
-    def best_near(x: float) -> float:
+    def best_near(x: float) -> tuple[float, float]:
+        """The best glyphness within 2 px of ``x`` and its column."""
         lo, hi = max(round(x) - 2, 0), min(round(x) + 3, n_cols)
-        return float(glyphness[lo:hi].max()) if lo < hi else -12.0
+        if lo >= hi:
+            return -12.0, x
+        k = lo + int(np.argmax(glyphness[lo:hi]))
+        return float(glyphness[k]), float(k)
 
     first, last = int(centres[0]), int(centres[-1])
-    gain_left = best_near(2 * centres[0] - centres[1]) - float(glyphness[last])
-    gain_right = best_near(2 * centres[-1] - centres[-2]) - float(glyphness[first])
+    left_score, left_x = best_near(2 * centres[0] - centres[1])
+    right_score, right_x = best_near(2 * centres[-1] - centres[-2])
+    gain_left = left_score - float(glyphness[last])
+    gain_right = right_score - float(glyphness[first])
     if max(gain_left, gain_right) < -params.lattice_slip_margin:
         return None
+    # Every cell moves to its neighbour's place, not by one end's step: perspective
+    # changes the step along the line (a whole-lattice shift by the last step put the
+    # first cell 4 px off its glyph, seed 303 normal_0087).
     if gain_left >= gain_right:
-        moved, gain = centres - (centres[1] - centres[0]), gain_left
+        moved, gain = np.concatenate([[left_x], centres[:-1]]), gain_left
     else:
-        moved, gain = centres + (centres[-1] - centres[-2]), gain_right
+        moved, gain = np.concatenate([centres[1:], [right_x]]), gain_right
     if moved[0] < 0 or moved[-1] > n_cols - 1:
         return None  # the moved lattice leaves the strip: not a placement to consider
     return moved, gain
@@ -2097,8 +2106,17 @@ def _find_and_read(
     lines_read: list[_Chain] = []
     for source in ("glyph chains", "line blobs"):
         if source == "line blobs":
-            if best is not None and _every_check_passes(best[0].result):
-                break  # every check digit passes: the blobs cannot pass more
+            if (
+                best is not None
+                and _every_check_passes(best[0].result)
+                and best[0].glyph_score >= params.mrz_glyph_score
+            ):
+                # Every check digit passes on a read that looks like OCR-B: the blobs
+                # cannot pass more. (Runner-ups let garbage pass the three check digits
+                # of a visa: seed 404 hard_0021's other print read as an MRV-A at 0.60
+                # once a lattice moved differently, and its MRZ, only found as blobs,
+                # was not read.)
+                break
             # Also when glyph chains were read: blurred MRZ glyphs may chain into no line
             # while a few lines of other print do (seed 404 hard_0111: three chains of
             # eight printed glyphs read as a TD1, the MRZ only as blobs).

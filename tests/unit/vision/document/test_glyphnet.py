@@ -141,6 +141,25 @@ def test_a_mark_beyond_the_line_that_reads_like_a_glyph_makes_the_placement_unce
     assert ocr._slip_alternative(table, line.centres, PARAMS) is not None
 
 
+def test_a_lattice_moved_by_one_cell_puts_each_cell_where_its_neighbour_was() -> None:
+    # Perspective: the step shrinks from 26 to 22 px along a 36-cell line. A lattice
+    # that slipped one cell left (its first cell on blank paper, the last glyph left
+    # out) moves right onto every glyph; moving it whole by its last step put the first
+    # cell 4 px off its glyph (seed 303 normal_0087: an I read as C).
+    steps = np.linspace(26.0, 22.0, 35).round()
+    glyphs = 130.0 + np.concatenate([[0.0], np.cumsum(steps)])
+    table = np.full((1100, GAP + 1), -20.0, np.float32)
+    table[:, GAP] = 0.0
+    for x in glyphs.astype(int):
+        table[x, MRZ_CHARSET.index("A")] = 0.0
+        table[x, GAP] = -20.0
+    slipped = np.concatenate([[glyphs[0] - steps[0]], glyphs[:-1]])
+    alternative = ocr._slip_alternative(table, slipped, PARAMS)
+    assert alternative is not None
+    moved, gain = alternative
+    assert np.array_equal(moved, glyphs) and gain > 0
+
+
 def test_an_uncertain_line_takes_the_placement_that_lines_up_with_the_others() -> None:
     strips = [_strip_at(0.0), _strip_at(40.0)]
     anchor = 100.0 + 24.0 * np.arange(30)

@@ -603,3 +603,13 @@ def test_a_blob_along_a_line_already_read_is_that_line_again() -> None:
     assert not ocr._on_line_read(below, read)
     assert not ocr._on_line_read(longer, read)
     assert not ocr._on_line_read(slanted, read)
+
+
+def test_a_lattice_moved_onto_its_glyphs_reads_the_first_cell_exactly() -> None:
+    """SYNTHETIC seed 303 normal_0087, a sharp TD2 card: its lattice first slipped a cell
+    left; moved back whole by the last cell's step, the first cell sat 4 px off its I,
+    which read C, and the read was not valid."""
+    document = generate_document(303, "normal", 87)
+    read = ocr.read_mrz(document.image, today=date(2026, 11, 26))
+    assert list(read.result.lines) == list(document.truth.mrz_lines)
+    assert read.result.valid
