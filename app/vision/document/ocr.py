@@ -1336,7 +1336,7 @@ class _Placement:
 
 
 _WIDE_STRIDE = 2
-# A read at least this OCR-B-like (``glyph_score``) is taken to be of the MRZ: printed
+# A read more OCR-B-like than this (``glyph_score``) is taken to be of the MRZ: printed
 # text read as an MRZ scored 0.61-0.79 on the specimens and seed 7's hard tier, the MRZ
 # reads 0.84-0.97.
 _LOOKS_LIKE_OCR_B = 0.8
