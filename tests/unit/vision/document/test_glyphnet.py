@@ -17,7 +17,7 @@ from app.vision.document.glyphnet import (
     save_glyphnet,
     window_shape,
 )
-from app.vision.document.glyphs import MRZ_CHARSET
+from app.vision.document.glyphs import MRZ_CHARSET, to_feature
 
 PARAMS = ocr.OcrParams()
 
@@ -207,6 +207,26 @@ def test_cells_beyond_the_strip_read_as_blank_instead_of_failing() -> None:
     assert ocr._slip_alternative(table, near_edge, PARAMS) is None or (
         ocr._slip_alternative(table, near_edge, PARAMS)[0][-1] <= ink.shape[1] - 1  # type: ignore[index]
     )
+
+
+@pytest.mark.parametrize("pitch_scale", [1.0, 0.75])  # 0.75: windows under 20 px wide
+def test_cell_features_are_to_feature_of_each_window(pitch_scale: float) -> None:
+    line = _rendered(3, "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<")
+    ink = ocr._ink(line.strip)
+    centres = line.centres[0] + (line.centres - line.centres[0]) * pitch_scale
+    centres[-1] = ink.shape[1] + 5.0  # a cell past the edge reads the blank border
+    feats = ocr._cell_features(ink, centres)
+    y0, y1 = ocr._band(ink)
+    pad = int(ocr._RECT_PITCH)
+    padded = np.pad(ink, ((0, 0), (pad, pad)))
+    pitch = float(np.median(np.diff(centres)))
+    width = max(round(pitch), 1)
+    for s, shift in enumerate(ocr._SHIFTS):
+        for k, centre in enumerate(centres):
+            x0 = round(centre + shift * pitch - pitch / 2) + pad
+            x0 = int(np.clip(x0, 0, padded.shape[1] - width))
+            expected = to_feature(padded[y0:y1, x0 : x0 + width])
+            np.testing.assert_allclose(feats[s, k], expected, atol=1e-5)
 
 
 def test_soft_weights_load_and_are_the_soft_recipe() -> None:
