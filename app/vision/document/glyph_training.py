@@ -29,7 +29,7 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -349,8 +349,10 @@ def train(
     seed: int = 0,
     version: str = "glyphnet-dev",
     context: float = 1.0,
+    progress: Callable[[int, float], None] | None = None,
 ) -> GlyphNet:
-    """Softmax cross-entropy, Adam, a cosine learning-rate decay; plain NumPy."""
+    """Softmax cross-entropy, Adam, a cosine learning-rate decay; plain NumPy.
+    ``progress(epoch, seconds)`` is called after each epoch."""
     rng = np.random.default_rng(seed)
     dim = features.shape[1]
     w1 = rng.normal(0, np.sqrt(2.0 / dim), (dim, hidden)).astype(np.float32)
@@ -363,7 +365,8 @@ def train(
     step = 0
     n = len(labels)
     total_steps = epochs * ((n + batch - 1) // batch)
-    for _epoch in range(epochs):
+    for epoch in range(epochs):
+        epoch_started = time.perf_counter()
         order = rng.permutation(n)
         for start in range(0, n, batch):
             idx = order[start : start + batch]
@@ -389,6 +392,8 @@ def train(
                 m_hat = m[i] / (1 - 0.9**step)
                 v_hat = v[i] / (1 - 0.999**step)
                 params[i] -= (rate * m_hat / (np.sqrt(v_hat) + 1e-8)).astype(np.float32)
+        if progress is not None:
+            progress(epoch + 1, time.perf_counter() - epoch_started)
     return GlyphNet(w1=w1, b1=b1, w2=w2, b2=b2, version=version, context=context)
 
 
@@ -453,6 +458,9 @@ def main(argv: list[str] | None = None) -> int:
     net = train(
         features, labels, hidden=recipe.hidden, epochs=recipe.epochs, seed=args.seed,
         version=recipe.version, context=recipe.context,
+        progress=lambda epoch, seconds: print(
+            f"epoch {epoch}/{recipe.epochs}: {seconds:.0f} s", flush=True
+        ),
     )  # fmt: skip
     glyph_acc, gap_acc = accuracy(net, held_x, held_y)
     print(f"held-out renders: glyph accuracy {glyph_acc:.4f}, gap accuracy {gap_acc:.4f} "

@@ -94,10 +94,14 @@ def test_gap_windows_are_recognised_between_glyphs() -> None:
 def test_the_trainer_learns_from_a_few_rendered_lines() -> None:
     features, labels = glyph_training.make_dataset(150, seed=1)
     held_x, held_y = glyph_training.make_dataset(10, seed=2)
-    net = glyph_training.train(features, labels, epochs=6, seed=0)
+    epochs_done: list[int] = []
+    net = glyph_training.train(
+        features, labels, epochs=6, seed=0, progress=lambda epoch, _: epochs_done.append(epoch)
+    )
     glyph_accuracy, gap_accuracy = glyph_training.accuracy(net, held_x, held_y)
     assert glyph_accuracy > 0.3  # chance is 1 in 37
     assert gap_accuracy > 0.6
+    assert epochs_done == [1, 2, 3, 4, 5, 6]  # progress after every epoch
 
 
 def test_features_held_in_float16_are_the_float32_ones_rounded() -> None:
