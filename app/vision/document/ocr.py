@@ -781,18 +781,29 @@ def _cell_features(ink: np.ndarray, centres: np.ndarray) -> np.ndarray:
         # OpenCV enlarges by another rule than area resampling: resize each window.
         feats = np.stack([to_feature(padded[:, x0 : x0 + width]) for x0 in starts])
     else:
-        # Area resampling is separable: two matrix products for all windows at once
-        # replace a resize per window (seven times faster).
-        rows = _area_matrix(padded.shape[0], out_rows).T  # (feature rows, band rows)
-        cols = _area_matrix(width, out_cols)  # (width, feature cols)
-        squeezed = rows @ padded  # (feature rows, padded width)
-        windows = np.lib.stride_tricks.sliding_window_view(squeezed, width, axis=1)
-        gathered = np.ascontiguousarray(windows[:, starts, :].transpose(1, 0, 2))
-        feats = (gathered.reshape(-1, width) @ cols).reshape(len(starts), FEATURE_DIM)
-        feats -= feats.mean(axis=1, keepdims=True)
-        norms = np.linalg.norm(feats, axis=1, keepdims=True)
-        feats /= np.where(norms > 1e-6, norms, 1.0)
-    return feats.reshape(len(_SHIFTS), len(centres), FEATURE_DIM).astype(np.float32)
+        feats = _area_features(padded, starts, width, FEATURE_SHAPE)  # seven times faster
+    return feats.reshape(len(_SHIFTS), len(centres), FEATURE_DIM).astype(np.float32, copy=False)
+
+
+def _area_features(
+    band: np.ndarray, starts: np.ndarray, width: int, shape: tuple[int, int]
+) -> np.ndarray:
+    """``to_feature`` (to ``shape``) of the windows ``band[:, x : x + width]`` for every x in
+    ``starts``, as (len(starts), rows * cols). Area resampling is separable: one matrix
+    product per axis for all windows replaces a resize per window. (Where OpenCV enlarges,
+    a window narrower than ``shape``, it resizes by another rule.)"""
+    rows = _area_matrix(band.shape[0], shape[0]).T  # (feature rows, band rows)
+    cols = _area_matrix(width, shape[1])  # (width, feature cols)
+    squeezed = rows @ band  # (feature rows, band width)
+    windows = np.lib.stride_tricks.sliding_window_view(squeezed, width, axis=1)
+    # (windows, feature rows, width) @ (width, feature cols) as one matrix product:
+    # three times faster than the equivalent einsum for the wide windows.
+    gathered = np.ascontiguousarray(windows[:, starts, :].transpose(1, 0, 2))
+    feats = (gathered.reshape(-1, width) @ cols).reshape(len(starts), shape[0] * shape[1])
+    feats -= feats.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(feats, axis=1, keepdims=True)
+    feats /= np.where(norms > 1e-6, norms, 1.0)
+    return feats
 
 
 @functools.lru_cache(maxsize=64)
@@ -813,26 +824,14 @@ def _net_table(
     matrix product per axis replaces a resize per window), about ten times faster.
     """
     net = net or load_glyphnet()
-    n_rows, n_feature_cols = net.feature_shape
     y0, y1 = _band(ink)
     width = max(round(pitch * net.context), 4)
     pad = width
     band = np.pad(ink[y0:y1], ((0, 0), (pad, pad))).astype(np.float32)
     n_cols = ink.shape[1]
-    rows = _area_matrix(band.shape[0], n_rows).T  # (feature rows, band rows)
-    cols = _area_matrix(width, n_feature_cols)  # (width, feature cols)
-    squeezed = rows @ band  # (feature rows, padded width)
-    windows = np.lib.stride_tricks.sliding_window_view(squeezed, width, axis=1)
     read = np.arange(0, n_cols, stride)
     starts = read + (pad - math.floor(pitch * net.context / 2 + 0.5))
-    # (columns, feature rows, width) @ (width, feature cols) as one matrix product:
-    # three times faster than the equivalent einsum for the wide windows.
-    gathered = np.ascontiguousarray(windows[:, starts, :].transpose(1, 0, 2))
-    feats = (gathered.reshape(-1, width) @ cols).reshape(len(read), n_rows * n_feature_cols)
-    feats -= feats.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(feats, axis=1, keepdims=True)
-    feats /= np.where(norms > 1e-6, norms, 1.0)
-    table = net.log_probs(feats)
+    table = net.log_probs(_area_features(band, starts, width, net.feature_shape))
     if stride == 1:
         return table
     columns = np.arange(n_cols)
