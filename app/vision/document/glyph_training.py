@@ -360,8 +360,21 @@ def train(
     w2 = rng.normal(0, np.sqrt(1.0 / hidden), (hidden, N_CLASSES)).astype(np.float32)
     b2 = np.zeros(N_CLASSES, np.float32)
     params = [w1, b1, w2, b2]
+    grads = [np.empty_like(p) for p in params]
+    g_w1, g_b1, g_w2, g_b2 = grads
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
+    scratch = [np.empty_like(p) for p in params]
+    # Every array of a step is allocated once, here, and written in place: with a
+    # multi-GB training set, fresh per-step arrays made the epochs several times slower
+    # as a run went on (benchmarks/NOTES-mrz.md, round 16).
+    gathered = np.empty((batch, dim), features.dtype)
+    x_full = gathered if features.dtype == np.float32 else np.empty((batch, dim), np.float32)
+    h_pre_full = np.empty((batch, hidden), np.float32)
+    h_full = np.empty_like(h_pre_full)
+    g_h_full = np.empty_like(h_pre_full)
+    logits_full = np.empty((batch, N_CLASSES), np.float32)
+    row_max = np.empty((batch, 1), np.float32)
     step = 0
     n = len(labels)
     total_steps = epochs * ((n + batch - 1) // batch)
@@ -370,28 +383,52 @@ def train(
         order = rng.permutation(n)
         for start in range(0, n, batch):
             idx = order[start : start + batch]
-            x, y = np.asarray(features[idx], np.float32), labels[idx]
-            h_pre = x @ w1 + b1
-            h = np.maximum(h_pre, 0)
-            logits = h @ w2 + b2
-            logits -= logits.max(axis=1, keepdims=True)
-            p = np.exp(logits)
-            p /= p.sum(axis=1, keepdims=True)
-            p[np.arange(len(y)), y] -= 1.0
-            g_logits = p / len(y)
-            g_w2 = h.T @ g_logits
-            g_b2 = g_logits.sum(axis=0)
-            g_h = (g_logits @ w2.T) * (h_pre > 0)
-            g_w1 = x.T @ g_h + 1e-5 * w1
-            g_b1 = g_h.sum(axis=0)
+            size = len(idx)
+            x, h_pre, h = x_full[:size], h_pre_full[:size], h_full[:size]
+            logits, g_h, top = logits_full[:size], g_h_full[:size], row_max[:size]
+            np.take(features, idx, axis=0, out=gathered[:size])
+            if x_full is not gathered:
+                x[...] = gathered[:size]
+            y = labels[idx]
+            np.matmul(x, w1, out=h_pre)
+            h_pre += b1
+            np.maximum(h_pre, 0, out=h)
+            np.matmul(h, w2, out=logits)
+            logits += b2
+            np.max(logits, axis=1, keepdims=True, out=top)
+            logits -= top
+            np.exp(logits, out=logits)
+            np.sum(logits, axis=1, keepdims=True, out=top)
+            logits /= top
+            # From here ``logits`` holds the gradient of the mean loss by the logits.
+            logits[np.arange(size), y] -= 1.0
+            logits /= size
+            np.matmul(h.T, logits, out=g_w2)
+            np.sum(logits, axis=0, out=g_b2)
+            np.matmul(logits, w2.T, out=g_h)
+            g_h *= h_pre > 0
+            np.matmul(x.T, g_h, out=g_w1)
+            np.multiply(w1, 1e-5, out=scratch[0])  # weight decay on w1
+            g_w1 += scratch[0]
+            np.sum(g_h, axis=0, out=g_b1)
             step += 1
-            rate = lr * 0.5 * (1 + np.cos(np.pi * step / total_steps))
-            for i, grad in enumerate((g_w1, g_b1, g_w2, g_b2)):
-                m[i] = 0.9 * m[i] + 0.1 * grad
-                v[i] = 0.999 * v[i] + 0.001 * grad * grad
-                m_hat = m[i] / (1 - 0.9**step)
-                v_hat = v[i] / (1 - 0.999**step)
-                params[i] -= (rate * m_hat / (np.sqrt(v_hat) + 1e-8)).astype(np.float32)
+            rate = lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+            first_bias, second_bias = 1 - 0.9**step, 1 - 0.999**step
+            for param, grad, m_i, v_i, tmp in zip(params, grads, m, v, scratch, strict=True):
+                m_i *= 0.9
+                np.multiply(grad, 0.1, out=tmp)
+                m_i += tmp
+                v_i *= 0.999
+                np.multiply(grad, grad, out=tmp)
+                tmp *= 0.001
+                v_i += tmp
+                # param -= rate * m_hat / (sqrt(v_hat) + 1e-8), the hats bias-corrected
+                np.divide(v_i, second_bias, out=tmp)
+                np.sqrt(tmp, out=tmp)
+                tmp += 1e-8
+                np.divide(m_i, tmp, out=tmp)
+                tmp *= rate / first_bias
+                param -= tmp
         if progress is not None:
             progress(epoch + 1, time.perf_counter() - epoch_started)
     return GlyphNet(w1=w1, b1=b1, w2=w2, b2=b2, version=version, context=context)

@@ -10,6 +10,7 @@ import pytest
 from app.vision.document import glyph_training, ocr
 from app.vision.document.glyphnet import (
     GAP,
+    N_CLASSES,
     GlyphNet,
     GlyphNetMissing,
     _read,
@@ -102,6 +103,61 @@ def test_the_trainer_learns_from_a_few_rendered_lines() -> None:
     assert glyph_accuracy > 0.3  # chance is 1 in 37
     assert gap_accuracy > 0.6
     assert epochs_done == [1, 2, 3, 4, 5, 6]  # progress after every epoch
+
+
+def _train_by_the_textbook(
+    features: np.ndarray, labels: np.ndarray, hidden: int, epochs: int, seed: int
+) -> list[np.ndarray]:
+    """The training step written plainly, a new array for every term: what the in-place
+    ``glyph_training.train`` must compute (Adam, cosine decay, weight decay on w1)."""
+    rng = np.random.default_rng(seed)
+    dim, batch, lr = features.shape[1], 256, 2e-3
+    params = [
+        rng.normal(0, np.sqrt(2.0 / dim), (dim, hidden)),
+        np.zeros(hidden),
+        rng.normal(0, np.sqrt(1.0 / hidden), (hidden, N_CLASSES)),
+        np.zeros(N_CLASSES),
+    ]
+    params = [p.astype(np.float32).astype(np.float64) for p in params]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    n, step = len(labels), 0
+    total = epochs * ((n + batch - 1) // batch)
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch):
+            idx = order[start : start + batch]
+            x, y = features[idx].astype(np.float64), labels[idx]
+            w1, b1, w2, b2 = params
+            h_pre = x @ w1 + b1
+            h = np.maximum(h_pre, 0)
+            logits = h @ w2 + b2
+            p = np.exp(logits - logits.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            p[np.arange(len(y)), y] -= 1.0
+            g_logits = p / len(y)
+            g_h = (g_logits @ w2.T) * (h_pre > 0)
+            grads = [x.T @ g_h + 1e-5 * w1, g_h.sum(0), h.T @ g_logits, g_logits.sum(0)]
+            step += 1
+            rate = lr * 0.5 * (1 + np.cos(np.pi * step / total))
+            for i, grad in enumerate(grads):
+                m[i] = 0.9 * m[i] + 0.1 * grad
+                v[i] = 0.999 * v[i] + 0.001 * grad**2
+                m_hat, v_hat = m[i] / (1 - 0.9**step), v[i] / (1 - 0.999**step)
+                params[i] = params[i] - rate * m_hat / (np.sqrt(v_hat) + 1e-8)
+    return params
+
+
+@pytest.mark.parametrize("feature_dtype", ["float32", "float16"])
+def test_the_in_place_trainer_computes_the_textbook_step(feature_dtype: str) -> None:
+    # 700-odd windows: two full batches and a short last one in each epoch.
+    features, labels = glyph_training.make_dataset(9, seed=4, feature_dtype=feature_dtype)
+    assert len(labels) % 256 != 0
+    net = glyph_training.train(features, labels, hidden=32, epochs=3, seed=5)
+    expected = _train_by_the_textbook(features, labels, hidden=32, epochs=3, seed=5)
+    for got, want in zip((net.w1, net.b1, net.w2, net.b2), expected, strict=True):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=2e-6)
 
 
 def test_features_held_in_float16_are_the_float32_ones_rounded() -> None:
