@@ -350,15 +350,25 @@ def train(
     version: str = "glyphnet-dev",
     context: float = 1.0,
     progress: Callable[[int, float], None] | None = None,
+    initial: GlyphNet | None = None,
 ) -> GlyphNet:
     """Softmax cross-entropy, Adam, a cosine learning-rate decay; plain NumPy.
-    ``progress(epoch, seconds)`` is called after each epoch."""
+    ``progress(epoch, seconds)`` is called after each epoch. With ``initial`` the training
+    starts from a copy of that network's weights (fine-tuning; ``hidden`` is its size)."""
     rng = np.random.default_rng(seed)
     dim = features.shape[1]
     w1 = rng.normal(0, np.sqrt(2.0 / dim), (dim, hidden)).astype(np.float32)
     b1 = np.zeros(hidden, np.float32)
     w2 = rng.normal(0, np.sqrt(1.0 / hidden), (hidden, N_CLASSES)).astype(np.float32)
     b2 = np.zeros(N_CLASSES, np.float32)
+    if initial is not None:
+        if initial.w1.shape[0] != dim:
+            raise ValueError(f"features of {dim} values, the network reads {initial.w1.shape[0]}")
+        w1, b1, w2, b2 = (
+            np.array(weights, np.float32)
+            for weights in (initial.w1, initial.b1, initial.w2, initial.b2)
+        )
+        hidden = w1.shape[1]
     params = [w1, b1, w2, b2]
     grads = [np.empty_like(p) for p in params]
     g_w1, g_b1, g_w2, g_b2 = grads

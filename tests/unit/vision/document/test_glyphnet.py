@@ -160,6 +160,28 @@ def test_the_in_place_trainer_computes_the_textbook_step(feature_dtype: str) -> 
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=2e-6)
 
 
+def test_fine_tuning_starts_from_the_given_network_and_leaves_it_untouched() -> None:
+    features, labels = glyph_training.make_dataset(9, seed=4)
+    start = glyph_training.train(features, labels, hidden=16, epochs=1, seed=1)
+    before = [w.copy() for w in (start.w1, start.b1, start.w2, start.b2)]
+    # At a learning rate of zero the training keeps the initial weights exactly.
+    frozen = glyph_training.train(features, labels, hidden=64, epochs=1, lr=0.0, initial=start)
+    tuned = glyph_training.train(features, labels, hidden=64, epochs=2, seed=2, initial=start)
+    for kept, moved, original, initial in zip(
+        (frozen.w1, frozen.b1, frozen.w2, frozen.b2),
+        (tuned.w1, tuned.b1, tuned.w2, tuned.b2),
+        (start.w1, start.b1, start.w2, start.b2),
+        before,
+        strict=True,
+    ):
+        np.testing.assert_array_equal(kept, initial)
+        assert moved.shape == initial.shape  # the initial network's size, not ``hidden``
+        assert not np.array_equal(moved, initial)
+        np.testing.assert_array_equal(original, initial)  # trained on a copy
+    with pytest.raises(ValueError):
+        glyph_training.train(features[:, :-1], labels, initial=start)
+
+
 def test_features_held_in_float16_are_the_float32_ones_rounded() -> None:
     # The wide network's 40,000 training lines fit in memory only in half precision.
     full_x, full_y = glyph_training.make_dataset(12, seed=3, context=2.8)
