@@ -25,6 +25,11 @@ from Debian's ``fonts-ocr-b`` alone (no downloaded model or data). Three network
 
 Both soft networks are trained on glyphs sheared by up to 15 degrees: under a phone's
 perspective the text's verticals lean against the line, which the rectified strip keeps.
+
+The reader uses the soft pair fine-tuned on photographs (``soft-photo``,
+``soft-wide-photo``): ``benchmarks/photo_tuning.py`` starts from the two networks above and
+trains them further on MRZ lines the reader itself cut from generated photographs of
+seeds the benchmark never reads, labelled with the generator's truth.
 """
 
 from __future__ import annotations
@@ -44,6 +49,10 @@ WEIGHTS_PATHS = {
     "sharp": WEIGHTS_PATH,
     "soft": Path(__file__).with_name("glyphnet-soft.npz"),
     "soft-wide": Path(__file__).with_name("glyphnet-soft-wide.npz"),
+    # The soft pair fine-tuned on MRZ lines the reader cut from generated photographs
+    # (``benchmarks/photo_tuning.py``): what the reader uses.
+    "soft-photo": Path(__file__).with_name("glyphnet-soft-photo.npz"),
+    "soft-wide-photo": Path(__file__).with_name("glyphnet-soft-wide-photo.npz"),
 }
 
 _lock = threading.Lock()
@@ -120,7 +129,8 @@ def _read(path: Path) -> GlyphNet:
 
 
 def load_glyphnet(kind: str = "sharp") -> GlyphNet:
-    """The process-wide network of ``kind`` ("sharp" or "soft"), read on first use."""
+    """The process-wide network of ``kind`` (a key of ``WEIGHTS_PATHS``), read on first
+    use."""
     net = _cached.get(kind)
     if net is not None:
         return net

@@ -139,6 +139,11 @@ class OcrParams:
     # 96/93/90 -> 97/95/90 exact (seed 7 hard_0036: low resolution, mild blur, which the
     # sharp network misread in 17 cells); hard valid reads 10/14/11 -> 10/13/11.
     soft_network_below: float = 0.65
+    # The pair of networks (``glyphnet.WEIGHTS_PATHS`` kinds: pitch-wide, 2.8 pitches
+    # wide) that reads those soft lines: the pair fine-tuned on reader-cut lines of
+    # generated photographs (``benchmarks/photo_tuning.py``, which harvests those lines
+    # with the rendered-only pair, "soft" and "soft-wide").
+    soft_networks: tuple[str, str] = ("soft-photo", "soft-wide-photo")
     # Below this crispness a failed read gets no Tesseract second opinion (the slowest
     # step of a failing image). Every specimen and normal-tier read measures >= 0.6.
     min_second_opinion_sharpness: float = 0.5
@@ -1369,10 +1374,11 @@ def _cell_table(ink: np.ndarray, pitch: float, sharpness: float, params: OcrPara
     """
     if sharpness >= params.soft_network_below:
         return _net_table(ink, pitch, load_glyphnet("sharp"))
-    narrow = _net_table(ink, pitch, load_glyphnet("soft"))
+    narrow_kind, wide_kind = params.soft_networks
+    narrow = _net_table(ink, pitch, load_glyphnet(narrow_kind))
     # A 67-px window moves little in 2 px: every other column is read, the rest
     # interpolated (half the time of the heaviest step of a soft line).
-    wide = _net_table(ink, pitch, load_glyphnet("soft-wide"), stride=_WIDE_STRIDE)
+    wide = _net_table(ink, pitch, load_glyphnet(wide_kind), stride=_WIDE_STRIDE)
     return np.logaddexp(narrow, wide) - math.log(2.0)
 
 
@@ -1929,14 +1935,14 @@ def _band_corners(lines: Sequence[LineGeometry]) -> np.ndarray:
     return np.array([tl, tr, br, bl], dtype=np.float32)
 
 
-def _load_classifiers() -> None:
-    """The OCR-B templates, the three cell networks and the names prior, read once per
-    process."""
+def _load_classifiers(params: OcrParams | None = None) -> None:
+    """The OCR-B templates, the cell networks ``params`` use (default: the defaults') and
+    the names prior, read once per process."""
     load_templates()
     load_glyphnet()
-    load_glyphnet("soft")
-    load_glyphnet("soft-wide")
     defaults = OcrParams()
+    for kind in (params or defaults).soft_networks:
+        load_glyphnet(kind)
     load_name_prior(defaults.name_prior_weight, defaults.name_prior_clip)
 
 
@@ -2097,7 +2103,7 @@ def _find_and_read(
     """Read the groups ``search`` found, best first; stop at the first valid read."""
     gray, work, scale, groups = search.gray, search.work, search.scale, search.groups
     try:
-        _load_classifiers()  # Tesseract starts at its first use: a read may not need it
+        _load_classifiers(params)  # Tesseract starts at its first use: a read may not need it
         if params.name_prior_weight > 0:
             load_name_prior(params.name_prior_weight, params.name_prior_clip)
     except (GlyphFontMissing, GlyphNetMissing, NamePriorMissing):

@@ -329,11 +329,14 @@ def test_soft_lines_get_the_pair_of_soft_networks() -> None:
     ink = ocr._ink(line.strip)
     pitch = float(np.median(np.diff(line.centres)))
     sharp = ocr._net_table(ink, pitch, load_glyphnet("sharp"))
-    narrow = ocr._net_table(ink, pitch, load_glyphnet("soft"))
-    wide = ocr._net_table(ink, pitch, load_glyphnet("soft-wide"), stride=ocr._WIDE_STRIDE)
     assert np.array_equal(ocr._cell_table(ink, pitch, threshold, PARAMS), sharp)
-    pair = ocr._cell_table(ink, pitch, threshold - 0.01, PARAMS)
-    assert np.allclose(np.exp(pair), (np.exp(narrow) + np.exp(wide)) / 2, atol=1e-5)
+    # The photo-tuned pair by default; the rendered-only pair when the params name it.
+    for params in (PARAMS, ocr.OcrParams(soft_networks=("soft", "soft-wide"))):
+        narrow_kind, wide_kind = params.soft_networks
+        narrow = ocr._net_table(ink, pitch, load_glyphnet(narrow_kind))
+        wide = ocr._net_table(ink, pitch, load_glyphnet(wide_kind), stride=ocr._WIDE_STRIDE)
+        pair = ocr._cell_table(ink, pitch, threshold - 0.01, params)
+        assert np.allclose(np.exp(pair), (np.exp(narrow) + np.exp(wide)) / 2, atol=1e-5)
 
 
 def test_the_wide_window_reads_heavy_blur_better() -> None:
