@@ -12,7 +12,7 @@ pitches wide (the templates see one pitch; a wider window shows the network how 
 blurred neighbour bleeds into the cell). Output: natural
 log-probabilities over ``MRZ_CHARSET`` plus the gap class. The weights are NumPy archives
 committed next to this module, produced by ``python -m app.vision.document.glyph_training``
-from Debian's ``fonts-ocr-b`` alone (no downloaded model or data). Three networks ship:
+from Debian's ``fonts-ocr-b`` alone (no downloaded model or data). Three are trained so:
 
 - ``sharp`` (``glyphnet.npz``): trained on captures from crisp to moderately soft; it reads
   every line crisp enough to settle positions on its own;
