@@ -20,8 +20,10 @@ uses (``OcrParams.soft_networks``).
     ...
     OPENBLAS_NUM_THREADS=1 uv run python -m benchmarks.photo_tuning /tmp/t9001 ... /tmp/t9024
 
-The weights depend on the reader's code at harvest time (which lines it cuts and where
-it places the cells); after a change to the rectification or the lattice, re-run this.
+Run with one BLAS thread, it reproduces: a second run wrote byte-identical archives
+(``NOTES-mrz.md``, round 17). The weights depend on the reader's code at harvest time
+(which lines it cuts and where it places the cells); after a change to the rectification
+or the lattice, re-run this.
 """
 
 from __future__ import annotations
