@@ -63,7 +63,6 @@ from app.vision.document.ocr import OcrParams
 # benchmarks read seeds 7 and 202-606, the reader's calibrations 101 and 202.
 TUNING_SEEDS = tuple(range(9001, 9025))
 HELD_OUT_SEED = 9008
-IMAGES_PER_SEED = 125
 MIN_AGREEMENT = 0.5  # share of a line's cells read right for its lattice to be trusted
 PASSES = 2  # windows cut per harvested cell (random offsets within 0.1 pitch)
 RENDERED_LINES = 4000  # rendered lines mixed in (seed 9303 + TUNING_VERSION)

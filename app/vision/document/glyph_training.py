@@ -362,6 +362,8 @@ def train(
     w2 = rng.normal(0, np.sqrt(1.0 / hidden), (hidden, N_CLASSES)).astype(np.float32)
     b2 = np.zeros(N_CLASSES, np.float32)
     if initial is not None:
+        # The random weights above are drawn anyway: the batch order that follows comes
+        # from the same generator, so it stays what it was when the tuning was recorded.
         if initial.w1.shape[0] != dim:
             raise ValueError(f"features of {dim} values, the network reads {initial.w1.shape[0]}")
         w1, b1, w2, b2 = (
