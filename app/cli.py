@@ -449,6 +449,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("suite", choices=["documents", "liveness", "faces", "duplicates", "api"])
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(run=cmd_bench, raw=True)
+
+    from app.organisations.cli import add_commands
+
+    add_commands(sub, add)  # lists load, screen, ownership
     return parser
 
 
@@ -462,7 +466,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"idgate: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if getattr(args, "raw", False):
+    if getattr(args, "raw", False) or (
+        getattr(args, "raw_if_int", False) and isinstance(result, int)
+    ):
         return int(result or 0)
     _print(result, getattr(args, "json", False))
     return EXIT_OK

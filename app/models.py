@@ -3,6 +3,14 @@
 from app.accounts.models import AccessChange, Account
 from app.core.db import Base
 from app.core.models import ApiKey, AuditEvent, IdempotencyRecord
+from app.organisations.models import (
+    AccountOrganisation,
+    ControlEdge,
+    OwnershipEdge,
+    Party,
+    PartyVerdict,
+    ScreeningDismissal,
+)
 from app.reviews.models import ReviewCase, Reviewer
 from app.verifications.models import (
     Artifact,
@@ -19,19 +27,25 @@ from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 __all__ = [
     "AccessChange",
     "Account",
+    "AccountOrganisation",
     "ApiKey",
     "Artifact",
     "Attempt",
     "AuditEvent",
     "Base",
     "CheckRecord",
+    "ControlEdge",
     "DecisionRecord",
     "DocumentFingerprint",
     "FaceTemplate",
     "IdempotencyRecord",
     "LivenessChallenge",
+    "OwnershipEdge",
+    "Party",
+    "PartyVerdict",
     "ReviewCase",
     "Reviewer",
+    "ScreeningDismissal",
     "Verification",
     "WebhookDelivery",
     "WebhookEndpoint",

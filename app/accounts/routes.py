@@ -102,9 +102,25 @@ def unflag_account(account_id: str, session: DbSession, principal: WriteKey) -> 
 def read_access(account_id: str, session: DbSession, principal: ReadKey) -> AccessOut:
     """``allowed`` or ``blocked``, why, and the open verification if any.
 
-    Unknown accounts have never been flagged, so they are allowed.
+    Unknown accounts have never been flagged, so they are allowed. An account that belongs to
+    an organisation is blocked while the organisation is restricted or under review
+    (``organisation_restricted``, ``ownership_unknown``, ``organisation_controlled``), and a
+    verified person who matches a watchlist entry is blocked pending review
+    (``watchlist_match``); ``organisation`` and ``screening`` carry the explanation.
     """
     account = get_account(session, account_id)
     if account is None:
         return AccessOut(account_id=account_id, access=ALLOWED, reason=None, verification_id=None)
-    return _access_out(account)
+    from app.organisations.service import effective_access
+
+    # the verification's access, combined with the organisation's verdict and screening
+    view = effective_access(session, account)
+    return AccessOut(
+        account_id=account.external_id,
+        access=view.access,
+        reason=view.reason,
+        verification_id=account.open_verification_id,
+        reasons=list(view.reasons),
+        organisation=view.organisation,
+        screening=view.screening,
+    )

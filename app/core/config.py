@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # ones, so a browser test can feed a camera clip that performs them. Never set in
     # production: a predictable challenge can be pre-recorded.
     debug_fixed_challenge: str | None = None
+    # Organisations: how the 50 % rule is applied (ofac | eu | uk; see app/screening/ownership.py).
+    ownership_regime: str = "ofac"
 
     @property
     def resolved_database_url(self) -> str:

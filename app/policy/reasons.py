@@ -67,6 +67,15 @@ REASON_MESSAGES: Mapping[str, str] = MappingProxyType(
         "check_inconclusive": "A verification step was inconclusive. A reviewer will look at "
         "your case.",
         "review_sampled": "Your verification was selected for a routine manual review.",
+        # added by organisations (entity screening and the 50 % rule)
+        "organisation_restricted": "Access for your organisation is restricted. Contact the "
+        "platform's support team if you believe this is wrong.",
+        "ownership_unknown": "We need more information about who owns your organisation. "
+        "A reviewer will look at your case and may contact you.",
+        "organisation_controlled": "Your organisation needs a manual review. A reviewer will "
+        "look at your case.",
+        "watchlist_match": "Your details need a manual review. A reviewer will look at your "
+        "case; this can take a few days.",
     }
 )
 
@@ -103,6 +112,10 @@ FIXED_ACTIONS: Mapping[str, Action] = MappingProxyType(
         "check_not_run": "review",
         "check_inconclusive": "review",
         "review_sampled": "review",
+        "organisation_restricted": "decline",
+        "ownership_unknown": "review",
+        "organisation_controlled": "review",
+        "watchlist_match": "review",  # a name match is never a decision by itself
     }
 )
 

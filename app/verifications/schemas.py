@@ -26,6 +26,10 @@ class AccessOut(BaseModel):
     access: str = Field(examples=["blocked"])
     reason: str | None
     verification_id: str | None
+    # organisations: every reason that applies, the organisation's verdict, person screening
+    reasons: list[str] = Field(default_factory=list)
+    organisation: dict[str, Any] | None = None
+    screening: dict[str, Any] | None = None
 
 
 class FlagResponse(BaseModel):
