@@ -27,8 +27,8 @@ separately.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -248,6 +248,9 @@ class OwnershipGraph:
             self._seeds[s.entity_id].append(s.reason)
         # origin -> sets; aggregate regimes have one origin "*"
         self._origins: dict[str, _Sets] = {}
+        # UK (one origin per seed): in how many origins' sets each entity is, for O(1) lookups
+        self._certain_n: Counter[str] = Counter()
+        self._possible_n: Counter[str] = Counter()
         self._computed = False
 
     # --- graph editing -----------------------------------------------------------
@@ -341,6 +344,12 @@ class OwnershipGraph:
             self._propagate(seeds, False, sets.certain)
             self._propagate(seeds, True, sets.possible)
             self._origins[origin] = sets
+        if not self.regime.aggregate:
+            self._certain_n = Counter()
+            self._possible_n = Counter()
+            for sets in self._origins.values():
+                self._certain_n.update(sets.certain)
+                self._possible_n.update(sets.possible)
         self._computed = True
 
     def _ensure(self) -> None:
@@ -405,6 +414,10 @@ class OwnershipGraph:
                     fresh = _Sets({seed}, {seed})
                     self._propagate({seed}, False, fresh.certain)
                     self._propagate({seed}, True, fresh.possible)
+                    self._certain_n.subtract(sets.certain)
+                    self._possible_n.subtract(sets.possible)
+                    self._certain_n.update(fresh.certain)
+                    self._possible_n.update(fresh.possible)
                     self._origins[seed] = fresh
         return self._changed(before)
 
@@ -427,10 +440,16 @@ class OwnershipGraph:
     # --- reading verdicts -----------------------------------------------------------------
 
     def _certain_any(self, entity: str) -> bool:
-        return any(entity in s.certain for s in self._origins.values())
+        if self.regime.aggregate:
+            sets = self._origins.get("*")
+            return sets is not None and entity in sets.certain
+        return self._certain_n[entity] > 0
 
     def _possible_any(self, entity: str) -> bool:
-        return any(entity in s.possible for s in self._origins.values())
+        if self.regime.aggregate:
+            sets = self._origins.get("*")
+            return sets is not None and entity in sets.possible
+        return self._possible_n[entity] > 0
 
     def _restricting_controls(self, entity: str) -> tuple[str, ...]:
         return tuple(
@@ -523,13 +542,13 @@ class OwnershipGraph:
         minority = self._minority_stake(entity)
         if minority >= self.regime.review_stake_pct - _EPS and not possible:
             reasons.append("minority_stake_by_restricted")
-            certain = set().union(*(s.certain for s in self._origins.values()))
+            certain = _AnyCertain(self)
             contribs, total = self._contributions(entity, certain, use_max=False)
             paths = self._paths(entity, certain)
         return Verdict(entity, REVIEW, tuple(reasons), name, (), total, contribs, paths, controls)
 
     def _contributions(
-        self, entity: str, members: set[str], use_max: bool
+        self, entity: str, members: Container[str], use_max: bool
     ) -> tuple[tuple[Contribution, ...], float]:
         contribs = tuple(
             Contribution(h.owner, h.id, h.high if use_max else h.low)
@@ -538,7 +557,7 @@ class OwnershipGraph:
         )
         return contribs, sum(c.pct for c in contribs)
 
-    def _paths(self, entity: str, members: set[str]) -> tuple[tuple[PathStep, ...], ...]:
+    def _paths(self, entity: str, members: Container[str]) -> tuple[tuple[PathStep, ...], ...]:
         """Ownership paths from a seed down to ``entity`` through ``members`` (backwards DFS,
         simple paths only, bounded)."""
         found: list[tuple[PathStep, ...]] = []
@@ -557,6 +576,16 @@ class OwnershipGraph:
                     step = PathStep(h.owner, h.asset, h.id, h.describe())
                     stack.append((h.owner, (step, *suffix), on_path | {h.owner}))
         return tuple(found)
+
+
+class _AnyCertain:
+    """Membership in any origin's certain set (without building their union)."""
+
+    def __init__(self, graph: OwnershipGraph) -> None:
+        self._graph = graph
+
+    def __contains__(self, entity: object) -> bool:
+        return isinstance(entity, str) and self._graph._certain_any(entity)
 
 
 def evaluate(
