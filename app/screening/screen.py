@@ -73,7 +73,7 @@ def birth_dates_compatible(query: str, listed: Iterable[str]) -> bool | None:
 
 
 # Chosen by benchmarks/bench_screening.py on its tuning half (false hits <= 1 per 1,000).
-SCREEN_THRESHOLD = 0.91
+SCREEN_THRESHOLD = 0.93
 
 
 def screening_score(result: names.NameScore, q: names.PreparedName, c: names.PreparedName) -> float:
@@ -95,6 +95,11 @@ def screening_score(result: names.NameScore, q: names.PreparedName, c: names.Pre
     weakest = min((sim for _, _, sim in result.aligned), default=0.0)
     if weakest < 0.9:
         value *= (weakest / 0.9) ** 2
+    # a short word (a syllable of a romanised Chinese or Korean name) that differs is a
+    # different name more often than a spelling slip: Jian / Qian, Sang / Song
+    for a, b, sim in result.aligned:
+        if sim < 1.0 and max(len(a), len(b)) <= 5:
+            value *= 0.93
     # words of the list name left over when the rest only nearly matches
     if result.unmatched_candidate and weakest < 1.0:
         value *= 0.9 ** len(result.unmatched_candidate)
