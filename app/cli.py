@@ -372,6 +372,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "faces": "benchmarks.bench_faces",
         "duplicates": "benchmarks.bench_duplicates",
         "api": "benchmarks.bench_api",
+        "ownership": "benchmarks.bench_ownership",
+        "names": "benchmarks.bench_names",
+        "screening": "benchmarks.bench_screening",
     }[args.suite]
     return subprocess.call([sys.executable, "-m", module, *args.rest])
 
@@ -446,7 +449,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_verify)
 
     p = add("bench", "run a benchmark suite (prints figures)")
-    p.add_argument("suite", choices=["documents", "liveness", "faces", "duplicates", "api"])
+    p.add_argument(
+        "suite",
+        choices=[
+            "documents", "liveness", "faces", "duplicates", "api",
+            "ownership", "names", "screening",
+        ],
+    )  # fmt: skip
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(run=cmd_bench, raw=True)
 

@@ -57,7 +57,13 @@ origin: dict[str, str] = {}
 
 
 def non_listed_names(count: int, listed: set[str]) -> list[str]:
-    from faker import Faker
+    try:
+        from faker import Faker
+    except ImportError as exc:
+        raise SystemExit(
+            "this benchmark generates non-listed names with Faker: run it as "
+            "`uv run --with faker==40.63.0 python -m benchmarks.bench_screening`"
+        ) from exc
 
     out: list[str] = []
     per_locale = count // len(LOCALES)
