@@ -56,3 +56,20 @@ def deliver_webhook(self: Task, delivery_id: str) -> str:
 @celery_app.task(name="idgate.requeue_stale", acks_late=True)
 def requeue_stale_task() -> int:
     return requeue_stale(get_settings().stale_processing_after_s)
+
+
+@celery_app.task(
+    name="idgate.organisations.recompute",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    max_retries=5,
+)
+def recompute_organisations() -> int:
+    """Recompute every party's verdict (after a list load); idempotent, emits
+    ``account.access_changed`` only for accounts whose access changed."""
+    from app.core.audit import SYSTEM
+    from app.organisations.service import recompute
+
+    with session_scope() as session:
+        return len(recompute(session, SYSTEM).changed_accounts)

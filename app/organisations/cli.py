@@ -55,7 +55,26 @@ def cmd_lists_load(args: argparse.Namespace) -> dict[str, Any]:
                 "stored": str(path),
             }
         )
-    return {"loaded": out}
+    result: dict[str, Any] = {"loaded": out}
+    if args.recompute:
+        result["recomputed"] = _recompute()
+    elif args.enqueue:
+        from workers.celery_app import celery_app
+
+        celery_app.send_task("idgate.organisations.recompute")
+        result["recompute"] = "queued"
+    return result
+
+
+def _recompute() -> dict[str, Any]:
+    """Recompute every organisation's verdict now, in this process (needs the database)."""
+    from app.core.audit import SYSTEM
+    from app.core.db import session_scope
+    from app.organisations.service import recompute
+
+    with session_scope() as session:
+        done = recompute(session, SYSTEM)
+        return {"parties": len(done.verdicts), "accounts_changed": done.changed_accounts}
 
 
 def _query(name: str, kind: str | None, birth: str | None, country: str | None) -> Any:
@@ -168,6 +187,10 @@ def add_commands(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -
     c = lsub.add_parser("load", help="parse list files and store them in the data directory")
     c.add_argument("files", nargs="+")
     c.add_argument("--format", choices=FORMATS, help="else sniffed from each file")
+    c.add_argument(
+        "--recompute", action="store_true", help="then recompute every verdict in this process"
+    )
+    c.add_argument("--enqueue", action="store_true", help="then queue the recompute for a worker")
     c.add_argument("--json", action="store_true")
     c.set_defaults(run=cmd_lists_load)
 

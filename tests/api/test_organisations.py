@@ -288,3 +288,31 @@ def test_verified_person_matching_a_listed_person_goes_to_review(
     )  # fmt: skip
     assert r.status_code == 200, r.text
     assert _access(client, auth, account)["access"] == "allowed"
+
+
+def test_a_new_list_recomputes_the_verdicts(
+    client: TestClient, auth: dict[str, str], tmp_path
+) -> None:
+    import contextlib
+    import io
+
+    from app.cli import main
+
+    org, account = _ids("plumbrook"), _ids("acct")
+    _org(client, auth, org, "Plumbrook Vexley Industrial Holdings")
+    client.put(f"/v1/accounts/{account}/organisation", json={"organisation_id": org}, headers=auth)
+    assert _access(client, auth, account)["access"] == "allowed"
+    newer = tmp_path / "newer_list.jsonl"
+    newer.write_text(
+        json.dumps(
+            {"id": "pv-1", "schema": "Company",
+             "properties": {"name": ["PLUMBROOK VEXLEY INDUSTRIAL HOLDINGS"]}}
+        )
+    )  # fmt: skip
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["lists", "load", str(newer), "--recompute", "--json"]) == 0
+    assert account in json.loads(out.getvalue())["recomputed"]["accounts_changed"]
+    after = _access(client, auth, account)
+    assert after["reason"] == "organisation_restricted"
+    assert after["organisation"]["list_versions"]["newer_list"].startswith("sha256:")
