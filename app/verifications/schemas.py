@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_serializer
 
 
 class FlagRequest(BaseModel):
@@ -30,6 +30,15 @@ class AccessOut(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     organisation: dict[str, Any] | None = None
     screening: dict[str, Any] | None = None
+
+    @model_serializer(mode="wrap")
+    def _only_what_applies(self, handler: Any) -> dict[str, Any]:
+        """The organisation fields appear only for accounts they apply to."""
+        data = handler(self)
+        for key in ("reasons", "organisation", "screening"):
+            if not data.get(key):
+                data.pop(key, None)
+        return data
 
 
 class FlagResponse(BaseModel):
