@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.accounts.routes import router as accounts_router
 from app.core.db import get_engine
 from app.core.errors import ApiError
+from app.organisations.review_routes import router as organisations_review_router
 from app.organisations.routes import router as organisations_router
 from app.reviews.routes import router as review_router
 from app.verifications.routes import capture, platform
@@ -112,6 +113,7 @@ def create_app() -> FastAPI:
 
     app.include_router(accounts_router)
     app.include_router(organisations_router)
+    app.include_router(organisations_review_router)
     app.include_router(platform)
     app.include_router(capture)
     app.include_router(review_router)

@@ -316,3 +316,37 @@ def test_a_new_list_recomputes_the_verdicts(
     after = _access(client, auth, account)
     assert after["reason"] == "organisation_restricted"
     assert after["organisation"]["list_versions"]["newer_list"].startswith("sha256:")
+
+
+def test_reviewer_queue_graph_and_dismissal(client: TestClient, auth: dict[str, str]) -> None:
+    from app.reviews.service import create_reviewer
+
+    ids = _chain(client, auth)
+    email, password = f"orgs-{next(_n)}@example.com", "a-long-enough-password"
+    with session_factory()() as session:
+        create_reviewer(session, email, password)
+        session.commit()
+    login = client.post("/v1/review/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    csrf = login.json()["csrf_token"]
+
+    queue = client.get("/v1/review/organisations").json()
+    assert {ids["target"], ids["listed"]} <= {row["id"] for row in queue}
+    svg = client.get(f"/v1/review/organisations/{ids['target']}/graph.svg")
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert svg.text.count("<rect") == 4 and "51 %" in svg.text and "Zorblax" in svg.text
+
+    body = {"list": "test_list", "entry_id": "zx-1", "reason": "another company"}
+    assert (
+        client.post(f"/v1/review/organisations/{ids['listed']}/dismissals", json=body).status_code
+        == 403
+    )
+    r = client.post(
+        f"/v1/review/organisations/{ids['listed']}/dismissals",
+        json=body,
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "clear" and ids["account"] in r.json()["accounts_changed"]
+    client.post("/v1/review/logout", headers={"X-CSRF-Token": csrf})
+    assert client.get("/v1/review/organisations").status_code == 401
