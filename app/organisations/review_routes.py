@@ -102,7 +102,7 @@ def dismiss(
     row = service.dismiss_hit(
         session, f"party:{party.id}", body.list, body.entry_id, body.reason, reviewer.actor
     )
-    result = service.recompute(session, reviewer.actor)
+    result = service.recompute(session, reviewer.actor, rescreen={party.id})
     session.commit()
     return {
         "id": row.id,

@@ -146,6 +146,7 @@ def dismiss_hit(body: DismissIn, session: DbSession, principal: WriteKey) -> dic
     row = service.dismiss_hit(
         session, subject, body.list, body.entry_id, body.reason, principal.actor
     )
-    service.recompute(session, principal.actor)
+    party_id = subject.split(":", 1)[1] if subject.startswith("party:") else None
+    service.recompute(session, principal.actor, rescreen={party_id} if party_id else None)
     session.commit()
     return {"id": row.id, "subject": body.subject, "list": row.list, "entry_id": row.entry_id}

@@ -212,18 +212,37 @@ class RecomputeResult:
     changed_accounts: list[str] = field(default_factory=list)
 
 
-def recompute(session: Session, actor: Actor, as_of: date | None = None) -> RecomputeResult:
-    """Recompute every party's verdict from the stored graph and the loaded lists."""
+def recompute(
+    session: Session,
+    actor: Actor,
+    as_of: date | None = None,
+    rescreen: set[str] | None = None,
+) -> RecomputeResult:
+    """Recompute every party's verdict from the stored graph and the loaded lists.
+
+    A party is screened again only when it changed since its last verdict, the lists changed,
+    or it is in ``rescreen`` (after a dismissal); otherwise its stored hits are reused.
+    """
     accounts_before = _linked_effective(session)
     screener, versions = liststore.load_screener(get_settings().data_dir)
     countries = _restricted_countries()
     parties = list(session.scalars(select(Party)))
+    stored = {v.party_id: v for v in session.scalars(select(PartyVerdict))}
     seeds: list[Seed] = []
-    party_hits: dict[str, list[Hit]] = {}
+    party_hits: dict[str, list[dict[str, Any]]] = {}
     for party in parties:
-        hits = _screen_party(session, party, screener)
+        previous = stored.get(party.id)
+        if (
+            previous is not None
+            and previous.list_versions == versions
+            and party.updated_at <= previous.computed_at
+            and party.id not in (rescreen or set())
+        ):
+            hits = list(previous.hits or [])
+        else:
+            hits = [h.to_json() for h in _screen_party(session, party, screener)]
         party_hits[party.id] = hits
-        seeds.extend(Seed(party.id, f"listed:{h.list}:{h.entry_id}") for h in hits)
+        seeds.extend(Seed(party.id, f"listed:{h['list']}:{h['entry_id']}") for h in hits)
         if party.jurisdiction and party.jurisdiction.upper() in countries:
             seeds.append(Seed(party.id, f"jurisdiction:{party.jurisdiction.upper()}"))
     holdings = [
@@ -248,7 +267,7 @@ def recompute(session: Session, actor: Actor, as_of: date | None = None) -> Reco
         row.status = verdict.status
         row.reasons = list(verdict.reasons)
         row.explanation = _external_ids(verdict.to_json(), external)
-        row.hits = [h.to_json() for h in party_hits[party.id]]
+        row.hits = party_hits[party.id]
         row.list_versions = dict(versions)
         row.computed_at = utcnow()
         session.add(row)
