@@ -97,6 +97,8 @@ _PHRASES = [
     (re.compile(r"\bl\.l\.c\.?(?=\s|$)"), " llc "),
     (re.compile(r"\bco\.,? ?ltd\.?"), " co ltd "),
     (re.compile(r"&"), " and "),
+    # academic degrees after a name ("B.A.", "Ph.D.")
+    (re.compile(r"\b(?:b\.a|m\.a|b\.sc|m\.sc|ph\.d|m\.d|dipl\.-ing)\.?(?=\s|$)"), " "),
 ]
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7"}
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "1st": "1", "2nd": "2", "3rd": "3"}
