@@ -180,6 +180,33 @@ def cmd_ownership(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def cmd_organisations_import(args: argparse.Namespace) -> dict[str, Any]:
+    """Store FollowTheMoney or BODS ownership data in the database and recompute verdicts."""
+    from app.core.audit import SYSTEM
+    from app.core.db import session_scope
+    from app.core.errors import ApiError
+    from app.organisations.service import import_ownership, recompute
+    from app.screening.formats import parse_ownership
+
+    try:
+        data = parse_ownership(_read(args.file))
+    except (ListFormatError, ValueError, UnicodeDecodeError) as exc:
+        raise _usage(f"{args.file}: {exc}") from exc
+    try:
+        with session_scope() as session:
+            counts = import_ownership(session, data, SYSTEM)
+            done = recompute(session, SYSTEM)
+            statuses = [v.status for v in done.verdicts.values()]
+    except ApiError as exc:
+        raise _usage(f"{args.file}: {exc.message}") from exc
+    return {
+        "format": data.format,
+        "imported": counts,
+        "verdicts": {s: statuses.count(s) for s in ("restricted", "review", "clear")},
+        "accounts_changed": done.changed_accounts,
+    }
+
+
 def add_commands(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """Register the organisation commands on the ``idgate`` parser."""
     p = add("lists", "manage watchlists (sanctions and export-control lists)")
@@ -201,6 +228,13 @@ def add_commands(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -
     p.add_argument("--country")
     p.add_argument("--batch", help="CSV with a name column (optional kind, birth_date, country)")
     p.set_defaults(run=cmd_screen, raw_if_int=True)
+
+    p = add("organisations", "the stored organisations graph")
+    osub = p.add_subparsers(dest="action", required=True)
+    c = osub.add_parser("import", help="store FollowTheMoney or BODS ownership data")
+    c.add_argument("file")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(run=cmd_organisations_import)
 
     p = add("ownership", "apply the 50 %% rule to FollowTheMoney or BODS ownership data")
     p.add_argument("file")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from app.accounts.service import get_or_create_account
 from app.core.deps import ApiPrincipal, DbSession, require_scope
@@ -150,3 +150,28 @@ def dismiss_hit(body: DismissIn, session: DbSession, principal: WriteKey) -> dic
     service.recompute(session, principal.actor, rescreen={party_id} if party_id else None)
     session.commit()
     return {"id": row.id, "subject": body.subject, "list": row.list, "entry_id": row.entry_id}
+
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+@router.post("/ownership-imports")
+async def import_ownership(
+    request: Request, session: DbSession, principal: WriteKey
+) -> dict[str, Any]:
+    """Import FollowTheMoney entities (JSON lines) or BODS 0.4 statements sent as the body;
+    the file's ids become the platform's ids. Verdicts are recomputed in the same commit."""
+    from app.screening.formats import parse_ownership
+    from app.screening.lists import ListFormatError
+
+    body = await request.body()
+    if len(body) > MAX_IMPORT_BYTES:
+        raise ApiError(413, "upload_too_large")
+    try:
+        data = parse_ownership(body)
+    except (ListFormatError, ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(422, "validation_error", f"not FollowTheMoney or BODS data: {exc}") from exc
+    counts = service.import_ownership(session, data, principal.actor)
+    result = service.recompute(session, principal.actor)
+    session.commit()
+    return {"format": data.format, "imported": counts, "accounts_changed": result.changed_accounts}

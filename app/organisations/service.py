@@ -430,3 +430,50 @@ def effective_access(
     if reasons and access == ALLOWED:
         access, reason = BLOCKED, reasons[0]
     return EffectiveAccess(access, reason, tuple(reasons), org_view, person)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def import_ownership(session: Session, data: Any, actor: Actor) -> dict[str, int]:
+    """Upsert the parties, holdings and control edges of parsed FollowTheMoney or BODS data
+    (``app.screening.formats.OwnershipData``); ids of the file become the platform ids."""
+    known = {p.id for p in data.parties}
+    for party in data.parties:
+        fields: dict[str, Any] = {"name": party.name[:500]}
+        if party.kind == ORGANISATION:
+            fields["registry_id"] = party.registry_id
+            fields["jurisdiction"] = (party.jurisdiction or "").upper()[:8] or None
+        else:
+            fields["birth_date"] = (party.birth_date or "")[:10] or None
+            fields["nationality"] = (party.nationality or "").upper()[:8] or None
+        upsert_party(session, party.kind, party.id, fields, actor)
+    holdings = controls = 0
+    for h in data.holdings:
+        if h.owner not in known or h.asset not in known:
+            continue  # an edge to a party the file does not describe
+        body = {
+            "owner_id": h.owner,
+            "asset_id": h.asset,
+            "min_pct": h.min_pct,
+            "max_pct": h.max_pct,
+            "start_date": h.start,
+            "end_date": h.end,
+            "source": h.source or data.format,
+        }
+        upsert_ownership(session, h.id, body, actor)
+        holdings += 1
+    for c in data.controls:
+        if c.controller not in known or c.entity not in known:
+            continue
+        body = {
+            "controller_id": c.controller,
+            "entity_id": c.entity,
+            "role": c.role,
+            "start_date": c.start,
+            "end_date": c.end,
+            "source": c.source or data.format,
+        }
+        upsert_control(session, c.id, body, actor)
+        controls += 1
+    return {"parties": len(data.parties), "ownerships": holdings, "controls": controls}

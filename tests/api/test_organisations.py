@@ -350,3 +350,28 @@ def test_reviewer_queue_graph_and_dismissal(client: TestClient, auth: dict[str, 
     assert r.json()["status"] == "clear" and ids["account"] in r.json()["accounts_changed"]
     client.post("/v1/review/logout", headers={"X-CSRF-Token": csrf})
     assert client.get("/v1/review/organisations").status_code == 401
+
+
+def test_import_bods_through_the_api(client: TestClient, auth: dict[str, str], shared_data) -> None:
+    path = shared_data / "screening" / "bods_examples" / "indirect-ownership.json"
+    r = client.post("/v1/ownership-imports", content=path.read_bytes(), headers=auth)
+    assert r.status_code == 200, r.text
+    assert r.json()["imported"] == {"parties": 3, "ownerships": 2, "controls": 0}
+    company_a = client.get("/v1/organisations/ad3f6c2fcc9e", headers=auth).json()
+    assert company_a["name"] == "Company A" and company_a["verdict"]["status"] == "clear"
+    bad = client.post("/v1/ownership-imports", content=b"{not json", headers=auth)
+    assert bad.status_code == 422
+
+
+def test_import_cli(client: TestClient, shared_data) -> None:
+    import contextlib
+    import io
+
+    from app.cli import main
+
+    path = shared_data / "screening" / "bods_examples" / "joint-ownership.json"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["organisations", "import", str(path), "--json"]) == 0
+    result = json.loads(out.getvalue())
+    assert result["format"] == "bods" and result["imported"]["ownerships"] == 3
