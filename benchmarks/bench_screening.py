@@ -15,8 +15,9 @@
   "WEI, Zhang") removed; a false hit is any matching hit.
 * Split: entries and generated names are split in two halves by a seeded shuffle; the
   screening threshold is the lowest on a 0.01 grid whose false-hit rate on the TUNING half is
-  at most 1 per 1,000 (else the one with the fewest); recall and false hits are then
-  REPORTED on the other half.
+  at most 0.5 per 1,000 (half the target, a margin for sampling noise; else the one with the
+  fewest); recall and false hits are then REPORTED on the other half, whose curve is printed
+  after the choice for transparency only.
 * Time: wall time of ``Screener.screen`` per name (one process), median and p95.
 """
 
@@ -160,7 +161,8 @@ def main() -> None:
         print(
             f"  {t:.2f}: {100 * recall('tuning', t):5.1f} % / {1000 * false_rate('tuning', t):.1f}"
         )
-    fitting = [t for t in GRID if false_rate("tuning", t) <= 0.001]
+    # half the target, as a margin for sampling noise (one hit in 3,000 is 0.33 per 1,000)
+    fitting = [t for t in GRID if false_rate("tuning", t) <= 0.0005]
     threshold = fitting[0] if fitting else min(GRID, key=lambda t: (false_rate("tuning", t), t))
     print(f"screening threshold chosen on the tuning half: {threshold:.2f}")
     for half in ("tuning", "report"):
@@ -178,6 +180,11 @@ def main() -> None:
             if top >= threshold:
                 by_locale[origin[name]] += 1
         print("    false hits by Faker locale:", {k: v for k, v in by_locale.items() if v})
+    print("report half (not used for the choice), threshold: alias recall / false hits per 1,000")
+    for t in GRID[36:46]:
+        print(
+            f"  {t:.2f}: {100 * recall('report', t):5.1f} % / {1000 * false_rate('report', t):.1f}"
+        )
     timings.sort()
     print(
         f"time per name against the whole list: median {1000 * statistics.median(timings):.1f} ms,"
