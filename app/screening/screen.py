@@ -72,8 +72,8 @@ def birth_dates_compatible(query: str, listed: Iterable[str]) -> bool | None:
     return False
 
 
-# Chosen by benchmarks/bench_screening.py on its tuning half (false hits <= 1 per 1,000).
-SCREEN_THRESHOLD = 0.93
+# Chosen by benchmarks/bench_screening.py on its tuning half (false hits <= 0.5 per 1,000).
+SCREEN_THRESHOLD = 0.90
 
 
 def screening_score(result: names.NameScore, q: names.PreparedName, c: names.PreparedName) -> float:
