@@ -9,6 +9,7 @@ from app.organisations.models import (
     OwnershipEdge,
     Party,
     PartyVerdict,
+    PersonScreening,
     ScreeningDismissal,
 )
 from app.reviews.models import ReviewCase, Reviewer
@@ -43,6 +44,7 @@ __all__ = [
     "OwnershipEdge",
     "Party",
     "PartyVerdict",
+    "PersonScreening",
     "ReviewCase",
     "Reviewer",
     "ScreeningDismissal",

@@ -115,6 +115,7 @@ def read_access(account_id: str, session: DbSession, principal: ReadKey) -> Acce
 
     # the verification's access, combined with the organisation's verdict and screening
     view = effective_access(session, account)
+    session.commit()  # keeps the person's screening result for reviewers
     return AccessOut(
         account_id=account.external_id,
         access=view.access,

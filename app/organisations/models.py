@@ -107,3 +107,18 @@ class ScreeningDismissal(Base):
     reason: Mapped[str] = mapped_column(Text)
     dismissed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     created_at: Mapped[datetime] = created_column()
+
+
+class PersonScreening(Base):
+    """The latest watchlist screening of an account's verified person (MRZ name and birth
+    date of the latest approved verification), with the list versions it used."""
+
+    __tablename__ = "person_screenings"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    verification_id: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(500))
+    birth_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    hits: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    list_versions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

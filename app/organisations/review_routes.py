@@ -110,3 +110,49 @@ def dismiss(
         "status": service.organisation_view(session, party)["status"],
         "accounts_changed": result.changed_accounts,
     }
+
+
+@router.get("/persons/hits")
+def person_hits(session: DbSession, reviewer: CurrentReviewer) -> list[dict[str, Any]]:
+    """Verified persons whose MRZ name (and birth date) match a list entry."""
+    from app.accounts.models import Account
+    from app.organisations.models import PersonScreening
+
+    rows = session.execute(
+        select(PersonScreening, Account)
+        .join(Account, Account.id == PersonScreening.account_id)
+        .order_by(PersonScreening.computed_at.desc())
+        .limit(500)
+    ).all()
+    return [
+        {
+            "account_id": account.external_id,
+            "verification_id": row.verification_id,
+            "name": row.name,
+            "birth_date": row.birth_date,
+            "hits": row.hits,
+            "list_versions": row.list_versions,
+            "computed_at": row.computed_at,
+        }
+        for row, account in rows
+        if row.hits
+    ]
+
+
+@router.post("/persons/{account_id}/dismissals")
+def dismiss_person_hit(
+    account_id: str, body: ReviewerDismissIn, session: DbSession, reviewer: CurrentReviewer
+) -> dict[str, Any]:
+    """Record that the list entry is not this verified person; the pair does not fire again."""
+    from app.accounts.service import get_account
+
+    account = get_account(session, account_id)
+    if account is None:
+        raise not_found("account")
+    row = service.dismiss_hit(
+        session, f"account:{account.id}", body.list, body.entry_id, body.reason, reviewer.actor
+    )
+    service.forget_person_screening(session, account.id)
+    view = service.effective_access(session, account)
+    session.commit()
+    return {"id": row.id, "account_id": account_id, "access": view.access}

@@ -139,6 +139,7 @@ def dismiss_hit(body: DismissIn, session: DbSession, principal: WriteKey) -> dic
         if account is None:
             raise not_found("account")
         subject = f"account:{account.id}"
+        service.forget_person_screening(session, account.id)
     else:
         raise ApiError(
             422, "validation_error", "subject must be organisation:, person: or account:"

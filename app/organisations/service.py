@@ -31,6 +31,7 @@ from app.organisations.models import (
     OwnershipEdge,
     Party,
     PartyVerdict,
+    PersonScreening,
     ScreeningDismissal,
 )
 from app.screening.ownership import REGIMES, Control, Holding, OwnershipGraph, Seed
@@ -273,6 +274,12 @@ def recompute(
         session.add(row)
         result.verdicts[by_id[party.id].external_id] = row
     session.flush()
+    # verified persons screened with older lists are screened again
+    for row in list(session.scalars(select(PersonScreening))):
+        if row.list_versions != versions:
+            person_account = session.get(Account, row.account_id)
+            if person_account is not None:
+                screen_person(session, person_account)
     accounts_after = _linked_effective(session)
     for account_id, after in accounts_after.items():
         before = accounts_before.get(account_id)
@@ -317,9 +324,13 @@ def _external_ids(data: Any, external: dict[str, str]) -> Any:
 
 
 def _linked_effective(session: Session) -> dict[str, tuple[str, str | None]]:
+    """Effective access of the accounts an organisation verdict or a stored person screening
+    bears on (stored results only: nothing is screened here)."""
     out = {}
-    for link in session.scalars(select(AccountOrganisation)):
-        account = session.get(Account, link.account_id)
+    ids = set(session.scalars(select(AccountOrganisation.account_id)))
+    ids |= set(session.scalars(select(PersonScreening.account_id)))
+    for account_id in sorted(ids):
+        account = session.get(Account, account_id)
         if account is not None:
             view = effective_access(session, account, include_person=False)
             out[account.id] = (view.access, view.reason)
@@ -382,24 +393,63 @@ def _person_facts(session: Session, account: Account) -> dict[str, Any] | None:
     }
 
 
-def screen_person(session: Session, account: Account) -> dict[str, Any] | None:
-    """Screen the verified person (MRZ name and birth date) against the loaded lists."""
+def screen_person(
+    session: Session, account: Account, *, refresh: bool = True
+) -> dict[str, Any] | None:
+    """Screen the verified person (MRZ name and birth date) against the loaded lists.
+
+    The result is kept per account (``person_screenings``) and reused while the verification
+    and the list versions are the same; with ``refresh=False`` only the stored result is read.
+    """
+    row = session.get(PersonScreening, account.id)
+    if not refresh:
+        return _person_view(account, row) if row is not None else None
     facts = _person_facts(session, account)
     if facts is None:
         return None
     screener, versions = liststore.load_screener(get_settings().data_dir)
     if not versions:
         return {"checked": False, "reason": "no_lists_loaded", "hits": [], "list_versions": {}}
+    if (
+        row is not None
+        and row.verification_id == facts["verification_id"]
+        and (row.list_versions == versions)
+    ):
+        return _person_view(account, row)
     hits = screener.screen(
         Query(facts["name"], "person", facts["birth_date"], facts["nationality"]),
         dismissed=_dismissed(session, f"account:{account.id}"),
     )
+    if row is None:
+        row = PersonScreening(account_id=account.id)
+        session.add(row)
+    row.verification_id = facts["verification_id"]
+    row.name = facts["name"][:500]
+    row.birth_date = facts["birth_date"]
+    row.hits = [h.to_json() for h in hits if h.match]
+    row.list_versions = dict(versions)
+    row.computed_at = utcnow()
+    session.flush()
+    return _person_view(account, row)
+
+
+def _person_view(account: Account, row: PersonScreening) -> dict[str, Any]:
     return {
         "checked": True,
         "subject": f"account:{account.external_id}",
-        "hits": [h.to_json() for h in hits if h.match],
-        "list_versions": dict(versions),
+        "verification_id": row.verification_id,
+        "hits": list(row.hits or []),
+        "list_versions": dict(row.list_versions or {}),
+        "computed_at": row.computed_at.isoformat(),
     }
+
+
+def forget_person_screening(session: Session, account_id: str) -> None:
+    """Drop the stored screening (after a dismissal) so that the next check screens again."""
+    row = session.get(PersonScreening, account_id)
+    if row is not None:
+        session.delete(row)
+        session.flush()
 
 
 def effective_access(
@@ -423,7 +473,7 @@ def effective_access(
             if org_view["hits"]:
                 codes.append("watchlist_match")
             reasons.extend(dict.fromkeys(codes))
-    person = screen_person(session, account) if include_person else None
+    person = screen_person(session, account, refresh=include_person)
     if person and person["hits"]:
         reasons.append("watchlist_match")
     reasons = list(dict.fromkeys(reasons))

@@ -375,3 +375,49 @@ def test_import_cli(client: TestClient, shared_data) -> None:
         assert main(["organisations", "import", str(path), "--json"]) == 0
     result = json.loads(out.getvalue())
     assert result["format"] == "bods" and result["imported"]["ownerships"] == 3
+
+
+def test_person_hits_reach_the_reviewer_and_a_new_list_rescreens(
+    client: TestClient, auth: dict[str, str], tmp_path
+) -> None:
+    import contextlib
+    import io
+
+    from app.cli import main
+    from app.reviews.service import create_reviewer
+
+    account = _approved_person("ODALRIC PEMBERTHWAITE", "YSGARDEN", "1955-09-09")
+    assert _access(client, auth, account)["access"] == "allowed"  # not listed yet
+    newer = tmp_path / "persons_list.jsonl"
+    newer.write_text(
+        json.dumps(
+            {"id": "ys-1", "schema": "Person",
+             "properties": {"name": ["YSGARDEN, Odalric Pemberthwaite"], "birthDate": ["1955"]}}
+        )
+    )  # fmt: skip
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["lists", "load", str(newer), "--recompute", "--json"]) == 0
+    # the stored screening was redone with the new list and the access change announced
+    assert account in json.loads(out.getvalue())["recomputed"]["accounts_changed"]
+    assert _access(client, auth, account)["reason"] == "watchlist_match"
+
+    email, password = f"persons-{next(_n)}@example.com", "a-long-enough-password"
+    with session_factory()() as session:
+        create_reviewer(session, email, password)
+        session.commit()
+    csrf = client.post("/v1/review/login", json={"email": email, "password": password}).json()[
+        "csrf_token"
+    ]
+    queue = client.get("/v1/review/organisations/persons/hits").json()
+    (row,) = [r for r in queue if r["account_id"] == account]
+    assert row["hits"][0]["entry_id"] == "ys-1" and "persons_list" in row["list_versions"]
+    r = client.post(
+        f"/v1/review/organisations/persons/{account}/dismissals",
+        json={"list": "persons_list", "entry_id": "ys-1", "reason": "passport number differs"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["access"] == "allowed"
+    assert _access(client, auth, account)["access"] == "allowed"
+    client.post("/v1/review/logout", headers={"X-CSRF-Token": csrf})

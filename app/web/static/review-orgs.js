@@ -73,5 +73,40 @@
       table.appendChild(tr);
     });
   }
+  async function loadPersons() {
+    const body = $("person-hits");
+    if (!body) return;
+    const rows = await api("/v1/review/organisations/persons/hits");
+    body.replaceChildren();
+    rows.forEach((r) => {
+      const tr = document.createElement("tr");
+      tr.appendChild(cell(r.account_id));
+      tr.appendChild(cell(r.name));
+      tr.appendChild(cell(r.birth_date || "—"));
+      const td = document.createElement("td");
+      (r.hits || []).forEach((hit) => {
+        const line = document.createElement("div");
+        line.textContent = hit.list + " " + hit.entry_id + ": " + hit.name + " (" + hit.score + ", "
+          + (hit.reasons || []).map(human).join(", ") + ") ";
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "secondary";
+        button.textContent = "Not this person";
+        button.addEventListener("click", async () => {
+          const reason = window.prompt("Why is this entry another person? (recorded with your name)");
+          if (!reason) return;
+          await api("/v1/review/organisations/persons/" + encodeURIComponent(r.account_id) + "/dismissals", {
+            method: "POST", body: JSON.stringify({ list: hit.list, entry_id: hit.entry_id, reason: reason }),
+          });
+          await loadPersons();
+        });
+        line.appendChild(button);
+        td.appendChild(line);
+      });
+      tr.appendChild(td);
+      body.appendChild(tr);
+    });
+  }
   load().catch(() => {});
+  loadPersons().catch(() => {});
 })();
