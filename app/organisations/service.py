@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import ALLOWED, BLOCKED, Account
-from app.core.audit import Actor, record
+from app.core.audit import SYSTEM, Actor, record
 from app.core.config import get_settings
 from app.core.errors import ApiError, not_found
 from app.core.types import utcnow
@@ -279,7 +279,7 @@ def recompute(
         if row.list_versions != versions:
             person_account = session.get(Account, row.account_id)
             if person_account is not None:
-                screen_person(session, person_account)
+                screen_person(session, person_account, announce=False)  # announced below
     accounts_after = _linked_effective(session)
     for account_id, after in accounts_after.items():
         before = accounts_before.get(account_id)
@@ -394,7 +394,7 @@ def _person_facts(session: Session, account: Account) -> dict[str, Any] | None:
 
 
 def screen_person(
-    session: Session, account: Account, *, refresh: bool = True
+    session: Session, account: Account, *, refresh: bool = True, announce: bool = True
 ) -> dict[str, Any] | None:
     """Screen the verified person (MRZ name and birth date) against the loaded lists.
 
@@ -420,6 +420,7 @@ def screen_person(
         Query(facts["name"], "person", facts["birth_date"], facts["nationality"]),
         dismissed=_dismissed(session, f"account:{account.id}"),
     )
+    before = effective_access(session, account, include_person=False)
     if row is None:
         row = PersonScreening(account_id=account.id)
         session.add(row)
@@ -430,6 +431,23 @@ def screen_person(
     row.list_versions = dict(versions)
     row.computed_at = utcnow()
     session.flush()
+    after = effective_access(session, account, include_person=False)
+    if announce and after.access != before.access:
+        record(
+            session, SYSTEM, "account.access_changed", "account", account.id,
+            to_access=after.access, reason=after.reason, cause="person_screening",
+        )  # fmt: skip
+        emit_event(
+            session,
+            "account.access_changed",
+            {
+                "account_id": account.external_id,
+                "access": after.access,
+                "previous_access": before.access,
+                "reason": after.reason,
+                "verification_id": row.verification_id,
+            },
+        )
     return _person_view(account, row)
 
 

@@ -267,12 +267,31 @@ def _approved_person(given: str, surname: str, birth: str) -> str:
         return external
 
 
+def _access_changes(external_id: str) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from app.core.models import AuditEvent
+
+    with session_factory()() as session:
+        account = session.scalar(select(Account).where(Account.external_id == external_id))
+        assert account is not None
+        events = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.subject_id == account.id, AuditEvent.action == "account.access_changed"
+            )
+        )
+        return [(e.data["to_access"], e.data["cause"]) for e in events]
+
+
 def test_verified_person_matching_a_listed_person_goes_to_review(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     account = _approved_person("VOMBELUND HARROWGATE", "QUIXTAR", "1961-04-02")
     out = _access(client, auth, account)
     assert out["access"] == "blocked"
+    assert _access_changes(account) == [("blocked", "person_screening")]  # announced once
+    _access(client, auth, account)
+    assert len(_access_changes(account)) == 1
     assert out["reason"] == "watchlist_match"
     (hit,) = out["screening"]["hits"]
     assert hit["entry_id"] == "zx-2" and "birth_date_agrees" in hit["reasons"]
