@@ -14,10 +14,12 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.accounts.routes import router as accounts_router
 from app.core.db import get_engine
 from app.core.errors import ApiError
+from app.core.throttle import set_client_address
 from app.reviews.routes import router as review_router
 from app.verifications.routes import capture, platform
 from app.web.routes import STATIC_DIR
@@ -30,6 +32,19 @@ HTTP_REQUESTS = Counter(
     "idgate_http_requests_total", "HTTP requests", ["method", "route", "status"]
 )
 HTTP_LATENCY = Histogram("idgate_http_request_seconds", "HTTP request latency", ["route"])
+
+
+class ClientAddressMiddleware:
+    """Make the client's address available to the throttling code of this request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client")
+            set_client_address(client[0] if client else "unknown")
+        await self.app(scope, receive, send)
 
 
 @asynccontextmanager
@@ -56,7 +71,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -109,6 +124,7 @@ def create_app() -> FastAPI:
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(ClientAddressMiddleware)
     app.include_router(accounts_router)
     app.include_router(platform)
     app.include_router(capture)

@@ -42,6 +42,25 @@ class Settings(BaseSettings):
     task_time_limit_s: int = 300
     stale_processing_after_s: int = 600
     webhook_timeout_s: float = 5.0
+    # Webhook URLs may not point at loopback, private, link-local or metadata addresses,
+    # except hosts or networks listed here (comma-separated: "hooks.internal,10.1.0.0/16").
+    webhook_allowed_hosts: str = ""
+
+    # Throttling ("limits" notation). Storage: "memory://" (one process) or "redis://...".
+    rate_limit_storage_url: str = "memory://"
+    # failed reviewer logins from one address / against one account (then an audited lock-out)
+    rate_limit_login_address: str = "10/15 minutes"
+    rate_limit_login_account: str = "5/15 minutes"
+    # unknown short links, wrong client secrets, wrong API keys from one address
+    rate_limit_short_link_address: str = "20/10 minutes"
+    rate_limit_client_secret_address: str = "20/10 minutes"
+    rate_limit_api_key_address: str = "20/10 minutes"
+    # uploads (document, challenge, selfie) into one verification
+    rate_limit_uploads_verification: str = "60/hour"
+
+    # Reviewer console sessions: ended by logout, password change, idle time or age.
+    reviewer_session_idle_minutes: int = 30
+    reviewer_session_max_hours: int = 8
     # Four-eyes rule: approving a case escalated for a duplicate or a face mismatch needs a
     # second reviewer's confirmation.
     review_second_approval: bool = True

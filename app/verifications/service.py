@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.core import throttle
 from app.core.audit import Actor, record
 from app.core.config import get_settings
 from app.core.db import on_commit, on_rollback
@@ -93,13 +94,18 @@ def event_data(verification: Verification, account: Account) -> dict[str, Any]:
 
 
 def authenticate_client(session: Session, verification_id: str, secret: str | None) -> Verification:
-    """The verification whose client secret is ``secret``; 401 otherwise (no oracle)."""
+    """The verification whose client secret is ``secret``; 401 otherwise (no oracle).
+
+    Wrong secrets are counted per client address; past the limit every answer is a 429.
+    """
+    throttle.check_address("client_secret_address")
     verification = session.get(Verification, verification_id)
     if (
         verification is None
         or not secret
         or not constant_time_equal(verification.client_secret_hash, sha256_hex(secret))
     ):
+        throttle.fail_address("client_secret_address")
         raise ApiError(401, "invalid_client_secret")
     return verification
 
@@ -245,6 +251,7 @@ def upload_document(
     if side not in ("front", "back"):
         raise ApiError(422, "validation_error", "side must be front or back")
     require_input_allowed(session, verification)
+    throttle.consume("uploads_verification", verification.id)
     try:
         image = _decode(data)
     except ImageRejected as exc:
@@ -284,6 +291,7 @@ def _mark_awaiting(session: Session, verification: Verification) -> None:
 def issue_challenge(session: Session, verification: Verification) -> tuple[LivenessChallenge, str]:
     """A fresh single-use liveness challenge for this verification; returns it and its nonce."""
     require_input_allowed(session, verification)
+    throttle.consume("uploads_verification", verification.id)
     settings = get_settings()
     nonce = secrets.token_urlsafe(24)
     challenge = LivenessChallenge(
@@ -352,6 +360,7 @@ def upload_selfie(
 ) -> list[Artifact]:
     """Store a selfie: one still (no liveness), or a challenge burst of frames / one video."""
     require_input_allowed(session, verification)
+    throttle.consume("uploads_verification", verification.id)
     settings = get_settings()
     if not files:
         raise ApiError(422, "selfie_missing")

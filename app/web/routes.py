@@ -19,11 +19,16 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from app.core import throttle
 from app.core.audit import Actor, record
 from app.core.config import get_settings
-from app.core.deps import SESSION_COOKIE, DbSession, client_secret_header, csrf_token_for
-from app.core.deps import _read_session_cookie as read_session_cookie
-from app.reviews.models import Reviewer
+from app.core.deps import (
+    SESSION_COOKIE,
+    DbSession,
+    client_secret_header,
+    csrf_token_for,
+    reviewer_for_cookie,
+)
 from app.reviews.service import MANUAL_REVIEW_ACTION
 from app.verifications import models as m
 from app.verifications import service
@@ -104,7 +109,14 @@ def capture_qr(verification_id: str, session: DbSession, secret: str = "") -> Re
 
 
 def _by_short_code(session: DbSession, code: str) -> Verification | None:
-    return session.scalar(select(Verification).where(Verification.short_code == code.upper()))
+    """The verification of a short link; unknown codes are counted per client address."""
+    throttle.check_address("short_link_address")
+    verification = session.scalar(
+        select(Verification).where(Verification.short_code == code.upper())
+    )
+    if verification is None:
+        throttle.fail_address("short_link_address")
+    return verification
 
 
 @router.get("/c/{short_code}", response_class=HTMLResponse)
@@ -187,9 +199,8 @@ def request_manual_review(
 def review_console(request: Request, session: DbSession) -> HTMLResponse:
     """The reviewer console (login form when there is no valid session)."""
     cookie = request.cookies.get(SESSION_COOKIE)
-    reviewer_id = read_session_cookie(cookie)
-    reviewer = session.get(Reviewer, reviewer_id) if reviewer_id else None
-    if reviewer is None or cookie is None or not reviewer.active:
+    reviewer = reviewer_for_cookie(session, cookie)
+    if reviewer is None or cookie is None:
         return templates.TemplateResponse(request, "review_login.html", {}, headers=PAGE_HEADERS)
     return templates.TemplateResponse(
         request,
