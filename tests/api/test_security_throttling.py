@@ -144,9 +144,10 @@ def test_logout_ends_the_session_on_the_server(browser: TestClient) -> None:
     browser.cookies.set("idgate_session", cookie)
     assert browser.get("/v1/review/me").status_code == 401
     assert browser.get("/v1/review/cases").status_code == 401
-    assert "review_login" in browser.get("/review").text or "password" in browser.get(
-        "/review"
-    ).text.lower()
+    assert (
+        "review_login" in browser.get("/review").text
+        or "password" in browser.get("/review").text.lower()
+    )
 
 
 def test_password_change_ends_every_session(client: TestClient) -> None:
