@@ -33,6 +33,10 @@ API_MESSAGES: dict[str, str] = {
     "attempts_exceeded": "Too many attempts. This verification is closed.",
     "invalid_credentials": "Wrong email or password.",
     "already_decided": "This case was already decided.",
+    "webhook_url_refused": (
+        "Webhook URLs must point at a public address (not loopback, private, link-local or "
+        "metadata addresses)."
+    ),
     "rate_limited": "Too many requests. Wait a moment and try again.",
     "idempotency_key_reused": "This Idempotency-Key was used with a different request.",
     "idempotency_conflict": "A request with this Idempotency-Key is still in progress.",
