@@ -37,6 +37,7 @@ API_MESSAGES: dict[str, str] = {
         "Webhook URLs must point at a public address (not loopback, private, link-local or "
         "metadata addresses)."
     ),
+    "redacted": "The data of this verification was deleted. Ask for a new link.",
     "rate_limited": "Too many requests. Wait a moment and try again.",
     "idempotency_key_reused": "This Idempotency-Key was used with a different request.",
     "idempotency_conflict": "A request with this Idempotency-Key is still in progress.",

@@ -25,6 +25,8 @@ from app.verifications import models as m
 from app.verifications.models import (
     Artifact,
     Attempt,
+    CheckRecord,
+    DocumentFingerprint,
     FaceTemplate,
     LivenessChallenge,
     Verification,
@@ -121,6 +123,8 @@ def expire_if_due(session: Session, verification: Verification) -> bool:
 
 
 def require_input_allowed(session: Session, verification: Verification) -> None:
+    if verification.redacted_at is not None:
+        raise ApiError(409, "invalid_state", status=verification.status, redacted=True)
     if expire_if_due(session, verification):
         raise ApiError(410, "verification_expired")
     if verification.status == m.CANCELED:
@@ -504,12 +508,36 @@ def cancel(session: Session, verification: Verification, actor: Actor) -> None:
     set_status(session, verification, m.CANCELED, actor, ["canceled"])
 
 
-def redact(session: Session, verification: Verification, actor: Actor) -> int:
-    """Delete images and face templates; keep the decision and audit trail. Returns blob count."""
-    if verification.status in (m.PROCESSING,):
+def redact(session: Session, verification: Verification, actor: Actor) -> bool:
+    """Delete the personal data of a verification, once; keep the decision and audit trail.
+
+    Images, face templates and document fingerprints are deleted and the details of the
+    check results (names, numbers, dates read from the document) are emptied; outcomes,
+    scores, reason codes and model versions stay. A verification still open for input or
+    review is canceled first, so nothing can be added afterwards. Redaction is final and
+    idempotent: a second call changes nothing, records nothing and emits no event; it
+    returns False.
+    """
+    if verification.redacted_at is not None:
+        return False
+    if verification.status == m.PROCESSING:
         raise ApiError(
             409, "invalid_state", "wait until processing ends", status=verification.status
         )
+    now = utcnow()
+    # Conditional update: of two concurrent redactions only one goes on (and emits).
+    won = session.execute(
+        update(Verification)
+        .where(Verification.id == verification.id, Verification.redacted_at.is_(None))
+        .values(redacted_at=now)
+    ).rowcount  # type: ignore[attr-defined]
+    if won != 1:
+        session.refresh(verification)
+        return False
+    session.refresh(verification)
+    if verification.status in m.INPUT_STATUSES or verification.status == m.NEEDS_REVIEW:
+        _close_review_cases(session, verification.id)
+        set_status(session, verification, m.CANCELED, actor, ["redacted"])
     store = get_blob_store()
     artifacts = session.scalars(
         select(Artifact).where(
@@ -518,14 +546,23 @@ def redact(session: Session, verification: Verification, actor: Actor) -> int:
     ).all()
     keys = [a.storage_key for a in artifacts if a.storage_key]
     for artifact in artifacts:
-        artifact.deleted_at = artifact.deleted_at or utcnow()
+        artifact.deleted_at = artifact.deleted_at or now
         artifact.storage_key = None
     templates = session.scalars(
         select(FaceTemplate).where(FaceTemplate.verification_id == verification.id)
     ).all()
     for template in templates:
         session.delete(template)
-    verification.redacted_at = utcnow()
+    fingerprints = session.scalars(
+        select(DocumentFingerprint).where(DocumentFingerprint.verification_id == verification.id)
+    ).all()
+    for fingerprint in fingerprints:
+        session.delete(fingerprint)
+    attempt_ids = select(Attempt.id).where(Attempt.verification_id == verification.id)
+    for check in session.scalars(
+        select(CheckRecord).where(CheckRecord.attempt_id.in_(attempt_ids))
+    ):
+        check.details = {}
     record(
         session,
         actor,
@@ -534,9 +571,22 @@ def redact(session: Session, verification: Verification, actor: Actor) -> int:
         verification.id,
         artifacts=len(keys),
         templates=len(templates),
+        fingerprints=len(fingerprints),
     )
     account = session.get(Account, verification.account_id)
     assert account is not None
     emit_event(session, "verification.redacted", event_data(verification, account))
     on_commit(session, lambda: [store.delete(k) for k in keys])
-    return len(keys)
+    return True
+
+
+def _close_review_cases(session: Session, verification_id: str) -> None:
+    from app.reviews.models import ReviewCase
+
+    for case in session.scalars(
+        select(ReviewCase).where(
+            ReviewCase.verification_id == verification_id, ReviewCase.status != "closed"
+        )
+    ):
+        case.status = "closed"
+        case.closed_at = utcnow()

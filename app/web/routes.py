@@ -29,6 +29,7 @@ from app.core.deps import (
     csrf_token_for,
     reviewer_for_cookie,
 )
+from app.core.errors import ApiError
 from app.reviews.service import MANUAL_REVIEW_ACTION
 from app.verifications import models as m
 from app.verifications import service
@@ -177,6 +178,10 @@ def request_manual_review(
     It does not change the verification's status: support staff follow up with the user.
     """
     verification = service.authenticate_client(session, verification_id, secret)
+    service.expire_if_due(session, verification)
+    if verification.status in m.TERMINAL_STATUSES or verification.redacted_at is not None:
+        session.commit()
+        raise ApiError(409, "invalid_state", status=verification.status)
     record(
         session,
         Actor("end_user", verification.id),
