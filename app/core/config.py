@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     max_video_bytes: int = 40 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     max_selfie_frames: int = 90
+    # all images of one upload request together (a 90-frame burst of 640x480 is 27.6 MP)
+    max_request_pixels: int = 60_000_000
     task_time_limit_s: int = 300
     stale_processing_after_s: int = 600
     webhook_timeout_s: float = 5.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 import secrets
 from datetime import timedelta
@@ -241,6 +242,60 @@ def _retire(session: Session, attempt: Attempt, kinds: tuple[str, ...]) -> None:
             on_commit(session, lambda k=key: store.delete(k))
 
 
+# Each refusal has one status wherever it is detected.
+_REJECTION_STATUS = {"upload_too_large": 413}
+# ISO-BMFF brands of still images (HEIF/HEIC/AVIF): an "ftyp" box does not make a video.
+_STILL_IMAGE_BRANDS = {
+    b"heic",
+    b"heix",
+    b"hevc",
+    b"hevx",
+    b"heim",
+    b"heis",
+    b"mif1",
+    b"msf1",
+    b"avif",
+    b"avis",
+}
+
+
+def _rejected(exc: ImageRejected) -> ApiError:
+    status = _REJECTION_STATUS.get(exc.reason_code, 422)
+    return ApiError(status, exc.reason_code, None, detail=exc.message)
+
+
+def _looks_like_video(data: bytes) -> bool:
+    if data[4:8] == b"ftyp":
+        return data[8:12] not in _STILL_IMAGE_BRANDS
+    return data[:4] == b"\x1a\x45\xdf\xa3"
+
+
+def _header_pixels(data: bytes) -> int:
+    """Pixel count from the image header alone (0 if unreadable: decoding will say why)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+    except Exception:
+        return 0
+    return int(width) * int(height)
+
+
+def _check_pixel_budget(files: list[bytes], budget: int) -> None:
+    """Refuse a request whose images together exceed ``budget`` pixels, before decoding any."""
+    total = 0
+    for data in files:
+        total += _header_pixels(data)
+        if total > budget:
+            raise ApiError(
+                422,
+                "image_too_large",
+                "The images of this upload have too many pixels together. Use smaller frames.",
+                budget_pixels=budget,
+            )
+
+
 def _decode(data: bytes) -> DecodedImage:
     settings = get_settings()
     return decode_image(
@@ -259,7 +314,7 @@ def upload_document(
     try:
         image = _decode(data)
     except ImageRejected as exc:
-        raise ApiError(422, exc.reason_code, None, detail=exc.message) from exc
+        raise _rejected(exc) from exc
     attempt = collecting_attempt(session, verification)
     kind = f"document_{side}"
     _retire(session, attempt, (kind,))
@@ -375,7 +430,10 @@ def upload_selfie(
         challenge_row = consume_challenge(session, verification, nonce)
         challenge = challenge_row
     decoded: list[tuple[bytes, str, int, int]] = []
-    is_video = len(files) == 1 and (files[0][4:8] == b"ftyp" or files[0][:4] == b"\x1a\x45\xdf\xa3")
+    is_video = len(files) == 1 and _looks_like_video(files[0])
+    if is_video and challenge is None:
+        # A still selfie is a photo; a clip only makes sense as a challenge recording.
+        raise ApiError(422, "unsupported_media_type", None, detail="a still selfie is an image")
     try:
         if is_video:
             frames, times, media_type = decode_video(
@@ -384,11 +442,12 @@ def upload_selfie(
             timestamps_s = times
             decoded = [(encode_jpeg(f), "image/jpeg", f.shape[1], f.shape[0]) for f in frames]
         else:
+            _check_pixel_budget(files, settings.max_request_pixels)
             for data in files:
                 image = _decode(data)
                 decoded.append((data, image.media_type, image.width, image.height))
     except ImageRejected as exc:
-        raise ApiError(422, exc.reason_code, None, detail=exc.message) from exc
+        raise _rejected(exc) from exc
     if challenge is not None:
         if len(decoded) < 2:
             raise ApiError(
