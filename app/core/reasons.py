@@ -38,6 +38,11 @@ API_MESSAGES: dict[str, str] = {
         "metadata addresses)."
     ),
     "redacted": "The data of this verification was deleted. Ask for a new link.",
+    "already_submitted": "These photos were already sent. Wait for the result.",
+    "verification_in_progress": (
+        "This account has a verification being processed or reviewed; wait for its decision."
+    ),
+    "concurrent_request": "Another request changed this at the same time. Try again.",
     "rate_limited": "Too many requests. Wait a moment and try again.",
     "idempotency_key_reused": "This Idempotency-Key was used with a different request.",
     "idempotency_conflict": "A request with this Idempotency-Key is still in progress.",

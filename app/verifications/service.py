@@ -52,8 +52,27 @@ def capture_url(verification: Verification, client_secret: str) -> str:
 def create_verification(
     session: Session, account: Account, actor: Actor
 ) -> tuple[Verification, str]:
-    """Open a verification for ``account``; returns it and its client secret (shown once)."""
+    """Open a verification for ``account``; returns it and its client secret (shown once).
+
+    An account has at most one open verification: a new one cancels the previous link
+    while it still waits for input (``superseded``); one being processed or reviewed
+    makes this a 409. Two concurrent calls cannot both open one (the account's pointer
+    is moved with a conditional update; the loser gets a 409).
+    """
     settings = get_settings()
+    previous = (
+        session.get(Verification, account.open_verification_id)
+        if account.open_verification_id
+        else None
+    )
+    if previous is not None and previous.status in (m.PROCESSING, m.NEEDS_REVIEW):
+        raise ApiError(
+            409,
+            "verification_in_progress",
+            None,
+            verification_id=previous.id,
+            status=previous.status,
+        )
     secret = "vcs_" + new_secret(24)
     verification = Verification(
         id=new_id("ver"),
@@ -66,8 +85,27 @@ def create_verification(
         reason_codes=[],
     )
     session.add(verification)
-    account.open_verification_id = verification.id
     session.flush()
+    pointer = (
+        Account.open_verification_id.is_(None)
+        if account.open_verification_id is None
+        else Account.open_verification_id == account.open_verification_id
+    )
+    won = session.execute(
+        update(Account)
+        .where(Account.id == account.id, pointer)
+        .values(open_verification_id=verification.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if won != 1:
+        raise ApiError(
+            409,
+            "concurrent_request",
+            "Another request changed this account at the same time. Try again.",
+        )
+    session.refresh(account)
+    if previous is not None and previous.status in m.INPUT_STATUSES:
+        set_status(session, previous, m.CANCELED, actor, ["superseded"])
     record(
         session,
         actor,
@@ -75,6 +113,7 @@ def create_verification(
         "verification",
         verification.id,
         account_id=account.external_id,
+        superseded=previous.id if previous is not None else None,
     )
     emit_event(session, "verification.created", event_data(verification, account))
     return verification, secret
@@ -543,11 +582,23 @@ def submit(session: Session, verification: Verification, policy: Policy) -> Atte
             policy_version=policy.version,
         )
         return attempt
-    attempt.state = "processing"
-    attempt.stage = "document"
-    attempt.submitted_at = utcnow()
-    attempt.processing_heartbeat_at = utcnow()
-    attempt.enqueue_count = 1
+    # Conditional update: of two concurrent submits only one queues the attempt.
+    now = utcnow()
+    won = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == "collecting")
+        .values(
+            state="processing",
+            stage="document",
+            submitted_at=now,
+            processing_heartbeat_at=now,
+            enqueue_count=1,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if won != 1:
+        raise ApiError(409, "already_submitted")
+    session.refresh(attempt)
     verification.attempt_count = (verification.attempt_count or 0) + 1
     set_status(session, verification, m.PROCESSING, actor, [])
     on_commit(session, lambda a=attempt.id: enqueue_stage("document", a))
