@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.accounts.routes import router as accounts_router
 from app.core.db import get_engine
 from app.core.errors import ApiError
+from app.core.log_redaction import install as install_log_redaction
 from app.core.throttle import set_client_address
 from app.reviews.routes import router as review_router
 from app.verifications.routes import capture, platform
@@ -57,6 +58,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """Build the app. Importing this module loads no vision model."""
+    install_log_redaction()
     app = FastAPI(
         title="idgate",
         version="0.1.0",

@@ -95,15 +95,15 @@ def qr_svg(text: str) -> bytes:
 
 
 @router.get("/capture/{verification_id}/qr.svg")
-def capture_qr(verification_id: str, session: DbSession, secret: str = "") -> Response:
+def capture_qr(verification_id: str, session: DbSession, secret: ClientSecret) -> Response:
     """The QR code of the full capture link, for opening the flow on a phone.
 
-    The secret is checked first, so the route cannot be used to make QR codes of links
-    to other verifications or of arbitrary text.
+    The secret (``X-Client-Secret`` header, never the URL) is checked first, so the route
+    cannot be used to make QR codes of links to other verifications or of arbitrary text.
     """
     verification = service.authenticate_client(session, verification_id, secret)
     return Response(
-        qr_svg(service.capture_url(verification, secret)),
+        qr_svg(service.capture_url(verification, secret or "")),
         media_type="image/svg+xml",
         headers={"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'"},
     )
