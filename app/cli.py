@@ -317,9 +317,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def _sweeper() -> None:
         # A broker without redelivery (the embedded one) can lose a message when a worker
         # dies; stuck stages are re-enqueued. Stages are idempotent, so this is safe.
+        next_retention = 0.0
         while not stop.wait(30):
             try:
                 requeue_stale(settings.stale_processing_after_s)
+                if time.monotonic() >= next_retention:
+                    # the embedded set-up has no `celery beat`: queue retention from here
+                    from workers.celery_app import celery_app
+
+                    celery_app.send_task("idgate.retention")
+                    next_retention = time.monotonic() + settings.retention_interval_s
             except Exception as exc:
                 print(f"idgate: sweeper error: {exc}", file=sys.stderr)
             if worker.poll() is not None:

@@ -50,6 +50,10 @@ def make_celery(settings: Settings) -> Celery:
         worker_send_task_events=False,
         task_serializer="json",
         accept_content=["json"],
+        # `celery beat` (or the `idgate serve` sweeper) runs retention periodically
+        beat_schedule={
+            "retention": {"task": "idgate.retention", "schedule": settings.retention_interval_s}
+        },
     )
     return app
 

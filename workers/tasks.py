@@ -56,3 +56,13 @@ def deliver_webhook(self: Task, delivery_id: str) -> str:
 @celery_app.task(name="idgate.requeue_stale", acks_late=True)
 def requeue_stale_task() -> int:
     return requeue_stale(get_settings().stale_processing_after_s)
+
+
+@celery_app.task(name="idgate.retention", acks_late=True)
+def retention_task() -> int:
+    """Redact verifications past ``IDGATE_RETENTION_DAYS`` (idempotent; beat runs it)."""
+    from app.verifications.retention import run_retention
+
+    count = run_retention()
+    log.info("retention: %d verifications redacted", count)
+    return count

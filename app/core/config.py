@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
 
     verification_ttl_hours: int = 72
+    # Images, face templates and fingerprints are deleted this many days after the decision
+    # (or after the link expired unused); decisions and the audit trail are kept.
+    retention_days: int = Field(default=30, ge=1, le=3650)
+    retention_interval_s: int = Field(default=3600, ge=60)
     challenge_ttl_s: int = 120
     max_upload_bytes: int = 15 * 1024 * 1024
     max_video_bytes: int = 40 * 1024 * 1024

@@ -74,6 +74,7 @@ def capture_page(request: Request, verification_id: str, session: DbSession) -> 
             "verification_id": verification_id,
             "known": verification is not None,
             "short_link": short_link_for(verification) if verification else "",
+            "retention_days": get_settings().retention_days,
         },
         headers=PAGE_HEADERS,
     )
