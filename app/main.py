@@ -6,9 +6,11 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -18,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.accounts.routes import router as accounts_router
 from app.core.db import get_engine
-from app.core.errors import ApiError
+from app.core.errors import DESCRIPTIONS, ApiError, ErrorOut
 from app.core.log_redaction import install as install_log_redaction
 from app.core.throttle import set_client_address
 from app.reviews.routes import router as review_router
@@ -85,7 +87,9 @@ def create_app() -> FastAPI:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(
-            ApiError(exc.status_code, code, str(exc.detail)).body(), status_code=exc.status_code
+            ApiError(exc.status_code, code, str(exc.detail)).body(),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),  # e.g. Allow on a 405
         )
 
     @app.exception_handler(Exception)
@@ -122,7 +126,12 @@ def create_app() -> FastAPI:
             )
         return JSONResponse({"status": "ready", "database": "ok"})
 
-    @app.get("/metrics", tags=["ops"])
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus"}},
+    )
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -134,4 +143,75 @@ def create_app() -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.openapi = lambda: truthful_openapi(app)  # type: ignore[method-assign]
     return app
+
+
+# Statuses every route of a security scheme can answer (the error body is ErrorOut).
+_SCHEME_STATUSES = {
+    "ApiKey": (401, 403, 429),
+    "ClientSecret": (401, 429),
+    "ReviewerSession": (401, 403),
+}
+
+
+def truthful_openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, completed with what the routes really answer.
+
+    Each operation lists the error statuses its authentication can produce, 404 when it
+    has path parameters, and every error (422 included) with the one error schema.
+    """
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(
+        {
+            name: definition
+            for name, definition in ErrorOut.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            .get("$defs", {})
+            .items()
+        }
+    )
+    error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    error_schema.pop("$defs", None)
+    components["ErrorOut"] = error_schema
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    error_ref = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    }
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            statuses: set[int] = set()
+            for requirement in operation.get("security", []):
+                for scheme in requirement:
+                    statuses.update(_SCHEME_STATUSES.get(scheme, ()))
+            if "{" in path:
+                statuses.add(404)
+            if operation.get("parameters") or operation.get("requestBody"):
+                statuses.add(422)
+            for status in statuses:
+                responses.setdefault(
+                    str(status), {"description": DESCRIPTIONS.get(status, "Error")}
+                )
+            for status, response in responses.items():
+                if status.startswith(("4", "5")):
+                    response.update(error_ref)
+                    if status == "429":
+                        response["headers"] = {
+                            "Retry-After": {
+                                "description": "Seconds to wait",
+                                "schema": {"type": "integer"},
+                            }
+                        }
+    app.openapi_schema = schema
+    return schema

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -50,13 +51,34 @@ class ApiPrincipal:
         return Actor("api_key", self.key_id)
 
 
+# Security schemes: declared so that the OpenAPI document says how each route authenticates.
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="Platform API key: `Authorization: Bearer idg_…` (scoped, stored hashed).",
+)
+_client_secret = APIKeyHeader(
+    name="X-Client-Secret",
+    auto_error=False,
+    scheme_name="ClientSecret",
+    description="The verification's client secret (end user's capture session).",
+)
+_session_cookie = APIKeyCookie(
+    name="idgate_session",
+    auto_error=False,
+    scheme_name="ReviewerSession",
+    description="Reviewer console session cookie; unsafe methods also need `X-CSRF-Token`.",
+)
+
+
 def _api_key(
-    session: DbSession, authorization: Annotated[str | None, Header()] = None
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
 ) -> ApiPrincipal:
-    if not authorization or not authorization.lower().startswith("bearer "):
+    if credentials is None or not credentials.credentials:
         raise ApiError(401, "invalid_api_key")
     throttle.check_address("api_key_address")
-    token = authorization.split(" ", 1)[1].strip()
+    token = credentials.credentials.strip()
     prefix = parse_api_key(token)
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
     if (
@@ -81,7 +103,7 @@ def require_scope(scope: str):  # type: ignore[no-untyped-def]
 
 
 def client_secret_header(
-    x_client_secret: Annotated[str | None, Header()] = None,
+    x_client_secret: Annotated[str | None, Security(_client_secret)] = None,
 ) -> str | None:
     return x_client_secret
 
@@ -162,9 +184,12 @@ class ReviewerPrincipal:
         return Actor("reviewer", self.id)
 
 
-async def current_reviewer(request: Request, session: DbSession) -> ReviewerPrincipal:
+async def current_reviewer(
+    request: Request,
+    session: DbSession,
+    cookie: Annotated[str | None, Security(_session_cookie)] = None,
+) -> ReviewerPrincipal:
     """The logged-in reviewer; unsafe methods also need the CSRF token."""
-    cookie = request.cookies.get(SESSION_COOKIE)
     reviewer = reviewer_for_cookie(session, cookie)
     if reviewer is None:
         raise ApiError(401, "unauthorized", "Log in to the reviewer console.")

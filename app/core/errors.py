@@ -60,7 +60,7 @@ class ErrorOut(BaseModel):
     error: ErrorBody
 
 
-_DESCRIPTIONS = {
+DESCRIPTIONS = {
     400: "Bad request",
     401: "Missing or invalid credentials",
     403: "Not allowed (scope, role or CSRF token)",
@@ -76,4 +76,4 @@ _DESCRIPTIONS = {
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the error statuses a route can answer."""
-    return {s: {"model": ErrorOut, "description": _DESCRIPTIONS.get(s, "Error")} for s in statuses}
+    return {s: {"model": ErrorOut, "description": DESCRIPTIONS.get(s, "Error")} for s in statuses}
