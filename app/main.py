@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,10 +12,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.accounts.routes import router as accounts_router
@@ -85,11 +87,20 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # an unparsable body is a validation error like the rest
+            err = ApiError(422, "validation_error", None, errors=[{"msg": str(exc.detail)}])
+            return JSONResponse(err.body(), status_code=422)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of one route; the path may have several routes.
+            allowed = allowed_methods(_request.app, _request.url.path)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
         return JSONResponse(
             ApiError(exc.status_code, code, str(exc.detail)).body(),
             status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),  # e.g. Allow on a 405
+            headers=headers or None,
         )
 
     @app.exception_handler(Exception)
@@ -145,6 +156,33 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: truthful_openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def iter_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
+    """Every API route with its full path, through included routers."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            context = getattr(route, "include_context", None)
+            yield from iter_routes(included.routes, prefix + (getattr(context, "prefix", "") or ""))
+        elif isinstance(route, APIRoute):
+            yield prefix + route.path, route
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods that some route accepts at ``path`` (for the ``Allow`` header)."""
+    table = getattr(app.state, "route_table", None)
+    if table is None:
+        table = [
+            (compile_path(full)[0], frozenset(route.methods or ()))
+            for full, route in iter_routes(app.routes)
+        ]
+        app.state.route_table = table
+    methods: set[str] = set()
+    for regex, route_methods in table:
+        if regex.match(path):
+            methods |= route_methods
+    return sorted(methods)
 
 
 # Statuses every route of a security scheme can answer (the error body is ErrorOut).

@@ -226,7 +226,7 @@ async def upload_selfie(
     request: Request,
     session: DbSession,
     secret: ClientSecret,
-    files: Annotated[list[UploadFile], File()],
+    files: Annotated[list[UploadFile], File(min_length=1)],
     nonce: Annotated[str | None, Form()] = None,
     timestamps: Annotated[
         str | None, Form(description="JSON list of seconds, one per frame, increasing")
