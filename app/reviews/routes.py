@@ -379,7 +379,7 @@ def manual_review_requests(
     return out
 
 
-@router.post("/cases/{case_id}/claim", response_model=CaseOut)
+@router.post("/cases/{case_id}/claim", response_model=CaseOut, responses=errors(409))
 def claim_case(case_id: str, session: DbSession, reviewer: CurrentReviewer) -> CaseOut:
     case = session.get(ReviewCase, case_id)
     if case is None:
@@ -389,7 +389,7 @@ def claim_case(case_id: str, session: DbSession, reviewer: CurrentReviewer) -> C
     return _case_out(session, case)
 
 
-@router.post("/cases/{case_id}/decision", response_model=CaseOut)
+@router.post("/cases/{case_id}/decision", response_model=CaseOut, responses=errors(409))
 def decide_case(
     case_id: str, body: DecideRequest, session: DbSession, reviewer: CurrentReviewer
 ) -> CaseOut:

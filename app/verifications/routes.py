@@ -61,7 +61,7 @@ def _get(session: DbSession, verification_id: str) -> Verification:
     return verification
 
 
-@platform.post("", status_code=201, response_model=VerificationLink)
+@platform.post("", status_code=201, response_model=VerificationLink, responses=errors(409))
 def create_verification(
     body: CreateVerificationRequest,
     session: DbSession,
@@ -124,7 +124,7 @@ def read_verification(
     return verification_out(session, verification)
 
 
-@platform.post("/{verification_id}/cancel", response_model=VerificationOut)
+@platform.post("/{verification_id}/cancel", response_model=VerificationOut, responses=errors(409))
 def cancel_verification(
     verification_id: str, session: DbSession, principal: WriteKey
 ) -> VerificationOut:
@@ -134,7 +134,7 @@ def cancel_verification(
     return verification_out(session, verification)
 
 
-@platform.post("/{verification_id}/redact", response_model=VerificationOut)
+@platform.post("/{verification_id}/redact", response_model=VerificationOut, responses=errors(409))
 def redact_verification(
     verification_id: str, session: DbSession, principal: WriteKey
 ) -> VerificationOut:
@@ -152,7 +152,9 @@ def _client(session: DbSession, verification_id: str, secret: str | None) -> Ver
     return service.authenticate_client(session, verification_id, secret)
 
 
-@capture.post("/{verification_id}/challenge", response_model=ChallengeOut)
+@capture.post(
+    "/{verification_id}/challenge", response_model=ChallengeOut, responses=errors(409, 410)
+)
 def start_challenge(verification_id: str, session: DbSession, secret: ClientSecret) -> ChallengeOut:
     """Issue a single-use liveness challenge (2-3 actions, expires in about two minutes)."""
     verification = _client(session, verification_id, secret)
@@ -283,7 +285,7 @@ def _one_file_per_field(form: FormData, *fields: str) -> None:
             raise ApiError(422, "validation_error", f"send one {field!r} field")
 
 
-@capture.post("/{verification_id}/submit", response_model=SessionStatus)
+@capture.post("/{verification_id}/submit", response_model=SessionStatus, responses=errors(409, 410))
 def submit(
     verification_id: str,
     session: DbSession,

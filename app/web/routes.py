@@ -29,7 +29,7 @@ from app.core.deps import (
     csrf_token_for,
     reviewer_for_cookie,
 )
-from app.core.errors import ApiError
+from app.core.errors import ApiError, errors
 from app.reviews.service import MANUAL_REVIEW_ACTION
 from app.verifications import models as m
 from app.verifications import service
@@ -169,7 +169,11 @@ class ManualReviewOut(BaseModel):
     message: str
 
 
-@router.post("/capture/{verification_id}/manual-review", response_model=ManualReviewOut)
+@router.post(
+    "/capture/{verification_id}/manual-review",
+    response_model=ManualReviewOut,
+    responses=errors(409),
+)
 def request_manual_review(
     verification_id: str, body: ManualReviewRequest, session: DbSession, secret: ClientSecret
 ) -> ManualReviewOut:
