@@ -61,8 +61,11 @@ def requeue_stale_task() -> int:
 @celery_app.task(name="idgate.retention", acks_late=True)
 def retention_task() -> int:
     """Redact verifications past ``IDGATE_RETENTION_DAYS`` (idempotent; beat runs it)."""
+    from app.reviews.service import purge_ended_sessions
     from app.verifications.retention import run_retention
 
     count = run_retention()
-    log.info("retention: %d verifications redacted", count)
+    with session_scope() as session:
+        purged = purge_ended_sessions(session)
+    log.info("retention: %d verifications redacted, %d ended sessions purged", count, purged)
     return count

@@ -105,6 +105,21 @@ def deactivate(session: Session, reviewer: Reviewer, actor: Actor) -> None:
     record(session, actor, "reviewer.deactivated", "reviewer", reviewer.id, sessions_ended=ended)
 
 
+def purge_ended_sessions(session: Session, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete console sessions that expired or were revoked more than ``older_than`` ago."""
+    from sqlalchemy import delete, or_
+
+    from app.reviews.models import ReviewerSession
+
+    cutoff = utcnow() - older_than
+    result = session.execute(
+        delete(ReviewerSession).where(
+            or_(ReviewerSession.expires_at < cutoff, ReviewerSession.revoked_at < cutoff)
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def record_failed_login(session: Session, email: str, address: str, *, locked_out: bool) -> None:
     """Audit a failed login (and the lock-out it caused). Unknown emails are kept as a hash."""
     from app.core.security import sha256_hex

@@ -205,3 +205,28 @@ def test_user_administration_needs_the_admin_role(client: TestClient) -> None:
         )
         assert off.status_code == 200 and off.json()["active"] is False
         assert r_client.get("/v1/review/me").status_code == 401
+
+
+def test_ended_sessions_are_purged(browser: TestClient) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, update
+
+    from app.core.types import utcnow
+    from app.reviews.models import ReviewerSession
+
+    email = _reviewer()
+    csrf = _login(browser, email).json()["csrf_token"]
+    assert browser.post("/v1/review/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    with session_factory()() as session:
+        reviewer_id = session.scalar(select(Reviewer.id).where(Reviewer.email == email))
+        mine = ReviewerSession.reviewer_id == reviewer_id
+        assert service.purge_ended_sessions(session) >= 0
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(ReviewerSession).where(mine)) == 1
+        session.execute(
+            update(ReviewerSession).where(mine).values(revoked_at=utcnow() - timedelta(days=2))
+        )
+        assert service.purge_ended_sessions(session) >= 1
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(ReviewerSession).where(mine)) == 0
