@@ -22,6 +22,9 @@ API_MESSAGES: dict[str, str] = {
     "unsupported_media_type": "This file type is not supported. Upload a JPEG, PNG or WebP photo.",
     "image_corrupt": "The image could not be read. Take or upload the photo again.",
     "image_too_large": "The image has too many pixels. Use a photo of at most 40 megapixels.",
+    "upload_pixels_exceeded": (
+        "The photos of this upload have too many pixels together. Send smaller frames."
+    ),
     "image_too_small": "The image is too small. Use a photo of at least 100 x 100 pixels.",
     "video_corrupt": "The video could not be read. Record it again.",
     "document_missing": "Upload a photo of your document first.",

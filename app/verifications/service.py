@@ -327,12 +327,7 @@ def _check_pixel_budget(files: list[bytes], budget: int) -> None:
     for data in files:
         total += _header_pixels(data)
         if total > budget:
-            raise ApiError(
-                422,
-                "image_too_large",
-                "The images of this upload have too many pixels together. Use smaller frames.",
-                budget_pixels=budget,
-            )
+            raise ApiError(422, "upload_pixels_exceeded", None, budget_pixels=budget)
 
 
 def _decode(data: bytes) -> DecodedImage:

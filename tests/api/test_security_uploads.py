@@ -99,6 +99,10 @@ def test_image_size_limits_match_their_messages(client: TestClient, session_of) 
         files={"file": ("s.jpg", _image(MIN_IMAGE_SIDE, MIN_IMAGE_SIDE))},
     )
     assert ok.status_code == 200, ok.text
+    from app.core.reasons import message_for
+
+    megapixels = get_settings().max_image_pixels // 1_000_000
+    assert f"at most {megapixels} megapixels" in message_for("image_too_large")
 
 
 def test_one_file_per_field(client: TestClient, session_of) -> None:
@@ -172,7 +176,7 @@ def test_request_pixel_budget_is_checked_before_decoding(client: TestClient, ses
         files=[("files", (f"{i}.png", bomb)) for i in range(3)],
         data={"nonce": nonce, "timestamps": "[0, 0.1, 0.2]"},
     )
-    assert r.status_code == 422 and r.json()["error"]["code"] == "image_too_large"
+    assert r.status_code == 422 and r.json()["error"]["code"] == "upload_pixels_exceeded"
 
 
 def test_decoding_runs_off_the_event_loop(
