@@ -18,9 +18,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.routes import router as accounts_router
+from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import DESCRIPTIONS, ApiError, ErrorOut
 from app.core.log_redaction import install as install_log_redaction
@@ -39,17 +40,48 @@ HTTP_REQUESTS = Counter(
 HTTP_LATENCY = Histogram("idgate_http_request_seconds", "HTTP request latency", ["route"])
 
 
+def _body_limit_hit(error: BaseException | None) -> bool:
+    """Whether the body limit fired inside body parsing (FastAPI wraps it, and a task
+    group of the metrics middleware may wrap it once more)."""
+    if isinstance(error, StarletteHTTPException):
+        return error.status_code == 413
+    if isinstance(error, BaseExceptionGroup):
+        return any(_body_limit_hit(inner) for inner in error.exceptions)
+    return False
+
+
 class ClientAddressMiddleware:
-    """Make the client's address available to the throttling code of this request."""
+    """Make the client's address available to the throttling code of this request, and
+    refuse request bodies over ``IDGATE_MAX_REQUEST_BYTES`` before anything parses them."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            client = scope.get("client")
-            set_client_address(client[0] if client else "unknown")
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        set_client_address(client[0] if client else "unknown")
+        limit = get_settings().max_request_bytes
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            too_large = ApiError(413, "upload_too_large", None, limit_bytes=limit)
+            await JSONResponse(too_large.body(), status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:  # a body without (or lying about) its length
+                    # an HTTPException passes through FastAPI's body parsing unchanged
+                    raise StarletteHTTPException(413, "upload_too_large")
+            return message
+
+        await self.app(scope, counting_receive, send)
 
 
 @asynccontextmanager
@@ -87,6 +119,11 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 413 or _body_limit_hit(exc.__cause__):
+            too_large = ApiError(
+                413, "upload_too_large", None, limit_bytes=get_settings().max_request_bytes
+            )
+            return JSONResponse(too_large.body(), status_code=413)
         if exc.status_code == 400:  # an unparsable body is a validation error like the rest
             err = ApiError(422, "validation_error", None, errors=[{"msg": str(exc.detail)}])
             return JSONResponse(err.body(), status_code=422)

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     challenge_ttl_s: int = 120
     max_upload_bytes: int = 15 * 1024 * 1024
     max_video_bytes: int = 40 * 1024 * 1024
+    # a whole request body (a 90-frame burst of 640x480 JPEGs is about 5 MB)
+    max_request_bytes: int = 64 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     max_selfie_frames: int = 90
     # all images of one upload request together (a 90-frame burst of 640x480 is 27.6 MP)

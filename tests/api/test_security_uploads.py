@@ -217,3 +217,28 @@ def test_decoding_runs_off_the_event_loop(
     worker.join(timeout=30)
     assert order == ["decode_started", "healthz_answered", "released"]
     assert result["status"] == 200
+
+
+def test_request_bodies_over_the_limit_are_refused_before_parsing(
+    client: TestClient, session_of, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, headers = session_of
+    monkeypatch.setattr(get_settings(), "max_request_bytes", 100_000)
+    jpeg = _image(640, 480)
+    files = [("files", (f"{i}.jpg", jpeg)) for i in range(30)]
+    r = client.post(base + "/selfie", headers=headers, files=files, data={"nonce": "x"})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "upload_too_large"
+
+    def chunks():  # no Content-Length: the limit is counted as the body arrives
+        boundary = b"--b\r\n"
+        yield boundary + b'Content-Disposition: form-data; name="files"; filename="a.jpg"\r\n\r\n'
+        for _ in range(20):
+            yield b"\xff" * 10_000
+        yield b"\r\n--b--\r\n"
+
+    r = client.post(
+        base + "/selfie",
+        headers={**headers, "Content-Type": "multipart/form-data; boundary=b"},
+        content=chunks(),
+    )
+    assert r.status_code == 413 and r.json()["error"]["code"] == "upload_too_large"
