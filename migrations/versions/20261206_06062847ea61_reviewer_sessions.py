@@ -1,6 +1,6 @@
 """server-side reviewer sessions
 
-Revision ID: 0002
+Revision ID: 06062847ea61
 Revises: 0001
 Create Date: 2026-12-06 21:50:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import app.core.types
 
-revision: str = "0002"
+revision: str = "06062847ea61"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
