@@ -51,13 +51,19 @@ class FaceQualityThresholds:
 
 @dataclass(frozen=True)
 class FaceSample:
-    """One detected face: where it is, its 128-d template and its quality measurements."""
+    """One detected face: where it is, its 128-d template and its quality measurements.
+
+    ``model_id`` names the template space (templates of different models are never
+    compared); ``template_frames`` is how many frames of a burst the template averages.
+    """
 
     box: tuple[int, int, int, int]  # top, right, bottom, left in the input image's pixels
-    encoding: np.ndarray  # (128,) float32, dlib ResNet space (unit-free, norm ~1)
+    encoding: np.ndarray  # (128,) float32; unit length for MobileFaceNet templates
     width_px: int
     sharpness: float
     yaw_deg: float | None
+    model_id: str = ""
+    template_frames: int = 1
 
 
 @dataclass(frozen=True)
