@@ -40,12 +40,17 @@ DETECT_MAX_SIDE = 640
 # their size: tight crops cut the chin or forehead and the detector needs some context.
 PORTRAIT_WORK_SIDE = 240
 PORTRAIT_PAD_FRACTION = 0.3
+# A second face counts (selfie_multiple_faces) only when the detector is this sure of it.
+SECOND_FACE_MIN_SCORE = 0.8
 SHARPNESS_SIDE = 96  # face region is resampled to this square before measuring focus
-# A burst template averages at most this many frames, chosen among this many candidates.
-BURST_TEMPLATE_FRAMES = 4
-BURST_CANDIDATES = 10
+# A burst template averages at most this many frames, chosen among this many candidates
+# (searched on copies this small: a selfie face is large). The extra frames are embedded
+# without their mirror: averaging frames already smooths what the mirror smooths, at
+# half the cost (benchmarks/NOTES-faces.md).
+BURST_TEMPLATE_FRAMES = 3
+BURST_CANDIDATES = 8
 BURST_MAX_ABS_YAW_DEG = 20.0
-BURST_DETECT_SIDE = 480
+BURST_DETECT_SIDE = 320
 
 _DEFAULT_THRESHOLDS = FaceQualityThresholds()
 
@@ -103,10 +108,16 @@ def _portrait_work_image(rgb: np.ndarray) -> tuple[np.ndarray, float, int]:
 
 
 def _significant(faces: list[DetectedFace], ratio: float) -> list[DetectedFace]:
-    """Faces at least ``ratio`` as wide as the largest (smaller ones are background)."""
+    """The largest face, and other faces at least ``ratio`` as wide that the detector is
+    sure of (smaller ones are background; unsure ones are mostly faces seen in paintings,
+    posters or patterns, e.g. 0.64-0.70 on the painting behind biden2.jpg)."""
     if not faces:
         return []
-    return [f for f in faces if f.width >= ratio * faces[0].width]
+    main = faces[0]
+    others = [
+        f for f in faces[1:] if f.width >= ratio * main.width and f.score >= SECOND_FACE_MIN_SCORE
+    ]
+    return [main, *others]
 
 
 def analyse_face(
@@ -235,7 +246,7 @@ def analyse_selfie_burst(
     ]
     templates = [main.sample.encoding]
     if crops:
-        templates.extend(embed_aligned(crops, models))
+        templates.extend(embed_aligned(crops, models, mirror=False))
     encoding = aggregate_templates(np.stack(templates))
     sample = FaceSample(
         box=main.sample.box,

@@ -68,9 +68,16 @@ class FaceDetector:
     """YuNet over images of any size (one OpenCV object; calls are serialised)."""
 
     def __init__(self, path: Path, score_threshold: float = 0.6) -> None:
-        self._detector: Any = cv2.FaceDetectorYN.create(
-            str(path), "", (320, 320), score_threshold, 0.3, 5000
-        )
+        # OpenCV's DNN engine warns on every load that YuNet's target hint is ignored
+        # (it runs on the CPU either way); keep the CLI's stderr for real problems.
+        previous = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        try:
+            self._detector: Any = cv2.FaceDetectorYN.create(
+                str(path), "", (320, 320), score_threshold, 0.3, 5000
+            )
+        finally:
+            cv2.utils.logging.setLogLevel(previous)
         self._lock = threading.Lock()
 
     def detect(self, bgr: np.ndarray) -> np.ndarray:

@@ -84,10 +84,11 @@ class FaceAnalysis:
 class MatchBands:
     """Distance bands: <= match_max_distance matches, >= mismatch_min_distance mismatches,
     anything between is the grey band that goes to a human. The defaults mirror the shipped
-    policy's ID-portrait-vs-selfie bands (benchmarks/NOTES-faces.md)."""
+    policy's ID-portrait-vs-selfie bands for the MobileFaceNet templates
+    (benchmarks/NOTES-faces.md)."""
 
-    match_max_distance: float = 0.39
-    mismatch_min_distance: float = 0.6
+    match_max_distance: float = 1.05
+    mismatch_min_distance: float = 1.22
 
     def __post_init__(self) -> None:
         if not 0 < self.match_max_distance <= self.mismatch_min_distance:
