@@ -15,7 +15,9 @@ Data (REAL unless marked SYNTHETIC; the split is by identity, see CALIBRATION):
 - "real": a clean passport-style crop of a REAL photo (or frame) used as the ID portrait;
 - "printed": SYNTHETIC print-and-photograph degradation of those crops at 40-200 px wide;
 - "synthdoc": SYNTHETIC documents of benchmarks/synth/documents.py (REAL faces printed on
-  generated pages, photographed with the generator's degradations).
+  generated pages, photographed with the generator's degradations);
+- "specimen": the REAL specimen passports and ID cards of shared/data/documents, portrait
+  cut by the document reader: REAL print, but of people in no selfie (impostors only).
 
 Calibration / test split: thresholds are fitted on pairs whose identities are all in
 CALIBRATION; every figure is also printed for the TEST pairs (any pair with a test
@@ -189,8 +191,10 @@ def box_of(image: np.ndarray, models: FaceModels) -> tuple[int, int, int, int] |
     return result.sample.box if result.sample is not None else None
 
 
-def load_data(enc: Encoders) -> tuple[list[Face], list[PortraitSource]]:
-    """Selfies (photos and clip-half bursts) with both models' templates, and portrait sources."""
+def load_data(
+    enc: Encoders, models: Sequence[str] = MODELS
+) -> tuple[list[Face], list[PortraitSource]]:
+    """Selfies (photos and clip-half bursts) with each model's template, and portrait sources."""
     faces: list[Face] = []
     sources: list[PortraitSource] = []
     for identity in IDENTITIES:
@@ -199,7 +203,7 @@ def load_data(enc: Encoders) -> tuple[list[Face], list[PortraitSource]]:
                 continue
             image = load_rgb(path)
             face = Face(identity, f"{identity}/{path.name}")
-            for model in MODELS:
+            for model in models:
                 result = enc.selfie(model, image)
                 if result.sample is not None:
                     face.templates[model] = result.sample.encoding
@@ -218,7 +222,7 @@ def load_data(enc: Encoders) -> tuple[list[Face], list[PortraitSource]]:
             if not order:
                 continue
             face = Face(identity, f"{identity}#{path.stem}#half{h}")
-            for model in MODELS:
+            for model in models:
                 result = enc.burst(model, burst, order[0][1])
                 if result.sample is not None:
                     face.templates[model] = result.sample.encoding
@@ -379,6 +383,38 @@ def synthdoc_pairs(
     return pairs
 
 
+def specimen_pairs(enc: Encoders, faces: Sequence[Face], counter: Counter) -> list[Pair]:
+    """REAL printed portraits: the specimen documents in shared/data/documents, cut out by
+    the document reader as the pipeline does. Their people are in no selfie: impostors only."""
+    from datetime import date
+
+    from app.vision.document.reader import read_document
+
+    pairs: list[Pair] = []
+    for path in sorted((DATA / "documents").iterdir()):
+        if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+            continue
+        reading = read_document(load_rgb(path), today=date(2026, 12, 6), models=enc.models)
+        if reading.portrait is None:
+            continue
+        counter.portraits += 1
+        for model in MODELS:
+            result = enc.portrait(model, reading.portrait.image)
+            if result.sample is None:
+                counter.not_found[model] += 1
+                continue
+            pairs += compare_portrait(
+                "specimen",
+                model,
+                f"specimen:{path.stem}",
+                f"specimen:{path.name}",
+                "",
+                result.sample.encoding,
+                faces,
+            )
+    return pairs
+
+
 def selfie_pairs(faces: Sequence[Face]) -> list[Pair]:
     """Selfie-vs-selfie (the duplicate search's comparison)."""
     pairs = []
@@ -522,11 +558,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="face matching benchmark (new vs old model)")
     parser.add_argument("--synth-docs", type=int, default=24)
     parser.add_argument("--dump", help="write every pair to this JSON file")
+    parser.add_argument(
+        "--timing-only", action="store_true", help="only time the face stage (new model)"
+    )
     args = parser.parse_args(argv)
 
     models = load_face_models()
     enc = Encoders(models)
     started = time.perf_counter()
+    if args.timing_only:
+        _, sources = load_data(enc, models=())
+        print_stage_times(time_stage(enc, sources))
+        return 0
     faces, sources = load_data(enc)
     print(
         f"REAL selfies: {len(faces)} ({sum(not f.identity.startswith('video:') for f in faces)} "
@@ -552,6 +595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.synth_docs:
         pairs += synthdoc_pairs(enc, faces, args.synth_docs, counter)
+    pairs += specimen_pairs(enc, faces, counter)
     print(
         f"portraits made: {counter.portraits}; not found: "
         + ", ".join(f"{m} {n}" for m, n in counter.not_found.items())
@@ -594,6 +638,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows += report_set("printed >= 80 px pooled", pooled, bands)
     if args.synth_docs:
         rows += report_set("synthdoc", select(id_pairs, set="synthdoc"), bands)
+    rows += report_set(
+        "specimen documents (REAL print, impostors only)", select(id_pairs, set="specimen"), bands
+    )
     rows += report_set("every ID-vs-selfie set", id_pairs, bands)
 
     print("\n== selfie-vs-selfie (duplicate search; never approves)")
@@ -618,7 +665,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(args.dump).write_text(json.dumps([asdict(p) for p in pairs]))
         print(f"\n{len(pairs)} pairs written to {args.dump}")
 
-    times = time_stage(enc, sources)
+    print_stage_times(time_stage(enc, sources))
+    print(f"\ntotal {time.perf_counter() - started:.0f}s")
+    return 0
+
+
+def print_stage_times(times: dict[str, list[float]]) -> None:
     print(
         f"\nface stage, new model (printed portrait 80-120 px + 30-frame burst template + "
         f"compare; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):"
@@ -626,8 +678,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     for part, values in times.items():
         ms = np.asarray(values) * 1000
         print(f"  {part:16s} median {np.median(ms):5.1f} ms  p95 {np.percentile(ms, 95):5.1f} ms")
-    print(f"\ntotal {time.perf_counter() - started:.0f}s")
-    return 0
 
 
 if __name__ == "__main__":
