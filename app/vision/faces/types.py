@@ -88,7 +88,7 @@ class MatchBands:
     (benchmarks/NOTES-faces.md)."""
 
     match_max_distance: float = 1.05
-    mismatch_min_distance: float = 1.22
+    mismatch_min_distance: float = 1.23
 
     def __post_init__(self) -> None:
         if not 0 < self.match_max_distance <= self.mismatch_min_distance:
