@@ -135,6 +135,20 @@ def cmd_reviewer_create(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def cmd_faces_reencode(args: argparse.Namespace) -> dict[str, Any]:
+    from app.core.db import session_factory
+    from app.pipeline.reencode import reencode_templates
+    from app.pipeline.stages import load_artifact_image
+    from app.vision.faces import load_face_models
+
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    report = reencode_templates(
+        session_factory(), load_face_models(), load_artifact_image, batch_size=args.batch_size
+    )
+    return report.to_json()
+
+
 def cmd_mrz(args: argparse.Namespace) -> dict[str, Any]:
     from app.policy_runtime import get_policy
     from app.vision.document.reader import read_document
@@ -170,16 +184,21 @@ def cmd_match(args: argparse.Namespace) -> dict[str, Any]:
         models=models,
         thresholds=policy.face_quality,
     )
+    bands = policy.face_bands_for(models.template_model_id)
     out: dict[str, Any] = {
         "distance": None,
         "match": False,
-        "threshold": policy.face_bands.match_max_distance,
+        "threshold": bands.match_max_distance if bands else None,
         "faces": [a.faces_found, b.faces_found],
+        "model": models.version,
     }
     if a.sample is None or b.sample is None:
         out["reasons"] = list(dict.fromkeys(a.reason_codes + b.reason_codes))
         return out
-    result = compare_faces(a.sample.encoding, b.sample.encoding, policy.face_bands)
+    if bands is None:
+        out["reasons"] = ["face_model_not_calibrated"]
+        return out
+    result = compare_faces(a.sample.encoding, b.sample.encoding, bands)
     out.update(
         {
             "distance": round(result.distance, 4),
@@ -238,7 +257,13 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
     _portrait_face, match = evaluate.evaluate_face_match(
         selfie.face, document.portrait, policy=policy, models=models
     )
-    duplicates = evaluate.evaluate_duplicates([], [], policy=policy, model_version=models.version)
+    duplicates = evaluate.evaluate_duplicates(
+        [],
+        [],
+        policy=policy,
+        template_model_id=models.template_model_id,
+        model_version=models.version,
+    )
     checks = [*document.checks, *selfie.checks, match, duplicates]
     decision = evaluate.decide_attempt(
         checks, document.facts, policy=policy, today=date.today(), review_sample_draw=1.0
@@ -427,6 +452,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--password", help="else IDGATE_REVIEWER_PASSWORD or a prompt")
     c.add_argument("--json", action="store_true")
     c.set_defaults(run=cmd_reviewer_create)
+
+    p = add("faces", "face template maintenance")
+    fsub = p.add_subparsers(dest="action", required=True)
+    c = fsub.add_parser(
+        "reencode", help="re-encode stored selfie templates of older face models (resumable)"
+    )
+    c.add_argument("--batch-size", type=int, default=50, help="templates per transaction")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(run=cmd_faces_reencode)
 
     p = add("mrz", "read the MRZ of a document image")
     p.add_argument("image")
