@@ -135,6 +135,34 @@ def cmd_reviewer_create(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def cmd_reviewer_password(args: argparse.Namespace) -> dict[str, Any]:
+    """Set a reviewer's password; every console session of theirs ends."""
+    from sqlalchemy import select
+
+    from app.core.audit import Actor
+    from app.core.db import session_scope
+    from app.core.errors import ApiError
+    from app.reviews.models import Reviewer
+    from app.reviews.service import set_password
+
+    password = args.password or os.environ.get("IDGATE_REVIEWER_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise UsageError("give --password, IDGATE_REVIEWER_PASSWORD or run in a terminal")
+        password = getpass.getpass("New password (12+ characters): ")
+    try:
+        with session_scope() as session:
+            email = args.email.strip().lower()
+            reviewer = session.scalar(select(Reviewer).where(Reviewer.email == email))
+            if reviewer is None:
+                raise UsageError(f"no reviewer {email}")
+            set_password(session, reviewer, password, Actor("system", "cli"))
+            out = {"id": reviewer.id, "email": reviewer.email, "sessions_ended": True}
+    except ApiError as exc:
+        raise UsageError(exc.message) from exc
+    return out
+
+
 def cmd_faces_reencode(args: argparse.Namespace) -> dict[str, Any]:
     from app.core.db import session_factory
     from app.pipeline.reencode import reencode_templates
@@ -452,6 +480,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--password", help="else IDGATE_REVIEWER_PASSWORD or a prompt")
     c.add_argument("--json", action="store_true")
     c.set_defaults(run=cmd_reviewer_create)
+    c = rsub.add_parser("password", help="set a reviewer's password (ends their sessions)")
+    c.add_argument("email")
+    c.add_argument("--password", help="else IDGATE_REVIEWER_PASSWORD or a prompt")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(run=cmd_reviewer_password)
 
     p = add("faces", "face template maintenance")
     fsub = p.add_subparsers(dest="action", required=True)

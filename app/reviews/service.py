@@ -88,7 +88,7 @@ def set_password(session: Session, reviewer: Reviewer, password: str, actor: Act
     from app.core.deps import revoke_reviewer_sessions
 
     if len(password) < 12:
-        raise ApiError(422, "validation_error", "password must have at least 12 characters")
+        raise ApiError(422, "validation_error", "The password must have at least 12 characters.")
     reviewer.password_hash = _hasher.hash(password)
     ended = revoke_reviewer_sessions(session, reviewer.id, "password_changed")
     record(

@@ -230,3 +230,21 @@ def test_ended_sessions_are_purged(browser: TestClient) -> None:
         assert service.purge_ended_sessions(session) >= 1
         session.commit()
         assert session.scalar(select(func.count()).select_from(ReviewerSession).where(mine)) == 0
+
+
+def test_cli_password_change_ends_sessions(browser: TestClient) -> None:
+    import contextlib
+    import io
+
+    from app.cli import main
+
+    email = _reviewer()
+    assert _login(browser, email).status_code == 200
+    assert browser.get("/v1/review/me").status_code == 200
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = main(["reviewer", "password", email, "--password", "a-new-long-password", "--json"])
+    assert code == 0
+    assert browser.get("/v1/review/me").status_code == 401
+    assert _login(browser, email, "a-new-long-password").status_code == 200
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["reviewer", "password", email, "--password", "short", "--json"]) == 2
