@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.core.types import new_id
 from app.pipeline.duplicates import seal_encoding
-from app.verifications.models import Artifact, FaceTemplate
+from app.verifications.models import Artifact, FaceTemplate, Verification
 from app.vision.faces import FaceModels, analyse_face
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,16 @@ def reencode_templates(
                 template = session.get(FaceTemplate, template_id)
                 if template is None:
                     continue  # deleted meanwhile (redaction)
+                # Lock the verification row: a redaction running now either finished first
+                # (then nothing is written here) or waits for this batch and deletes the
+                # new template with the rest.
+                verification = session.get(
+                    Verification, template.verification_id, with_for_update=True
+                )
+                if verification is None or verification.redacted_at is not None:
+                    skip.add(template_id)
+                    report.unconvertible += 1
+                    continue
                 artifact = _source_image(session, template)
                 if artifact is None:
                     report.unconvertible += 1

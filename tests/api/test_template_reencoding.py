@@ -101,3 +101,26 @@ def load_artifact_image_of(path: Path) -> np.ndarray:
     from app.media import decode_image
 
     return decode_image(path.read_bytes(), max_bytes=50_000_000, max_pixels=50_000_000).rgb
+
+
+def test_a_redacted_verification_gets_no_new_template(
+    client: TestClient, shared_data: Path
+) -> None:
+    from app.core.types import utcnow
+
+    with session_factory()() as s:
+        account = get_or_create_account(s, "reencode-redacted")
+        verification, _ = create_verification(s, account, SYSTEM)
+        template_id = _legacy_template(
+            s, verification, with_image=shared_data / "faces" / "obama" / "obama2.jpg"
+        )
+        # a redaction that committed while the job was between its query and its write
+        verification.redacted_at = utcnow()
+        s.commit()
+    report = reencode_templates(session_factory(), load_face_models(), load_artifact_image)
+    assert template_id in report.skipped_ids
+    with session_factory()() as s:
+        rows = s.scalars(
+            select(FaceTemplate).where(FaceTemplate.verification_id == verification.id)
+        ).all()
+        assert [t.id for t in rows] == [template_id]  # nothing new written
