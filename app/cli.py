@@ -135,6 +135,48 @@ def cmd_reviewer_create(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def cmd_reviewer_password(args: argparse.Namespace) -> dict[str, Any]:
+    """Set a reviewer's password; every console session of theirs ends."""
+    from sqlalchemy import select
+
+    from app.core.audit import Actor
+    from app.core.db import session_scope
+    from app.core.errors import ApiError
+    from app.reviews.models import Reviewer
+    from app.reviews.service import set_password
+
+    password = args.password or os.environ.get("IDGATE_REVIEWER_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise UsageError("give --password, IDGATE_REVIEWER_PASSWORD or run in a terminal")
+        password = getpass.getpass("New password (12+ characters): ")
+    try:
+        with session_scope() as session:
+            email = args.email.strip().lower()
+            reviewer = session.scalar(select(Reviewer).where(Reviewer.email == email))
+            if reviewer is None:
+                raise UsageError(f"no reviewer {email}")
+            set_password(session, reviewer, password, Actor("system", "cli"))
+            out = {"id": reviewer.id, "email": reviewer.email, "sessions_ended": True}
+    except ApiError as exc:
+        raise UsageError(exc.message) from exc
+    return out
+
+
+def cmd_faces_reencode(args: argparse.Namespace) -> dict[str, Any]:
+    from app.core.db import session_factory
+    from app.pipeline.reencode import reencode_templates
+    from app.pipeline.stages import load_artifact_image
+    from app.vision.faces import load_face_models
+
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    report = reencode_templates(
+        session_factory(), load_face_models(), load_artifact_image, batch_size=args.batch_size
+    )
+    return report.to_json()
+
+
 def cmd_mrz(args: argparse.Namespace) -> dict[str, Any]:
     from app.policy_runtime import get_policy
     from app.vision.document.reader import read_document
@@ -170,16 +212,21 @@ def cmd_match(args: argparse.Namespace) -> dict[str, Any]:
         models=models,
         thresholds=policy.face_quality,
     )
+    bands = policy.face_bands_for(models.template_model_id)
     out: dict[str, Any] = {
         "distance": None,
         "match": False,
-        "threshold": policy.face_bands.match_max_distance,
+        "threshold": bands.match_max_distance if bands else None,
         "faces": [a.faces_found, b.faces_found],
+        "model": models.version,
     }
     if a.sample is None or b.sample is None:
         out["reasons"] = list(dict.fromkeys(a.reason_codes + b.reason_codes))
         return out
-    result = compare_faces(a.sample.encoding, b.sample.encoding, policy.face_bands)
+    if bands is None:
+        out["reasons"] = ["face_model_not_calibrated"]
+        return out
+    result = compare_faces(a.sample.encoding, b.sample.encoding, bands)
     out.update(
         {
             "distance": round(result.distance, 4),
@@ -238,7 +285,13 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
     _portrait_face, match = evaluate.evaluate_face_match(
         selfie.face, document.portrait, policy=policy, models=models
     )
-    duplicates = evaluate.evaluate_duplicates([], [], policy=policy, model_version=models.version)
+    duplicates = evaluate.evaluate_duplicates(
+        [],
+        [],
+        policy=policy,
+        template_model_id=models.template_model_id,
+        model_version=models.version,
+    )
     checks = [*document.checks, *selfie.checks, match, duplicates]
     decision = evaluate.decide_attempt(
         checks, document.facts, policy=policy, today=date.today(), review_sample_draw=1.0
@@ -317,9 +370,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def _sweeper() -> None:
         # A broker without redelivery (the embedded one) can lose a message when a worker
         # dies; stuck stages are re-enqueued. Stages are idempotent, so this is safe.
+        next_retention = 0.0
         while not stop.wait(30):
             try:
                 requeue_stale(settings.stale_processing_after_s)
+                if time.monotonic() >= next_retention:
+                    # the embedded set-up has no `celery beat`: queue retention from here
+                    from workers.celery_app import celery_app
+
+                    celery_app.send_task("idgate.retention")
+                    next_retention = time.monotonic() + settings.retention_interval_s
             except Exception as exc:
                 print(f"idgate: sweeper error: {exc}", file=sys.stderr)
             if worker.poll() is not None:
@@ -423,6 +483,20 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--password", help="else IDGATE_REVIEWER_PASSWORD or a prompt")
     c.add_argument("--json", action="store_true")
     c.set_defaults(run=cmd_reviewer_create)
+    c = rsub.add_parser("password", help="set a reviewer's password (ends their sessions)")
+    c.add_argument("email")
+    c.add_argument("--password", help="else IDGATE_REVIEWER_PASSWORD or a prompt")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(run=cmd_reviewer_password)
+
+    p = add("faces", "face template maintenance")
+    fsub = p.add_subparsers(dest="action", required=True)
+    c = fsub.add_parser(
+        "reencode", help="re-encode stored selfie templates of older face models (resumable)"
+    )
+    c.add_argument("--batch-size", type=int, default=50, help="templates per transaction")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(run=cmd_faces_reencode)
 
     p = add("mrz", "read the MRZ of a document image")
     p.add_argument("image")

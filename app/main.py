@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.routes import router as accounts_router
+from app.core.config import get_settings
 from app.core.db import get_engine
-from app.core.errors import ApiError
+from app.core.errors import DESCRIPTIONS, ApiError, ErrorOut
+from app.core.log_redaction import install as install_log_redaction
+from app.core.throttle import set_client_address
 from app.organisations.review_routes import router as organisations_review_router
 from app.organisations.routes import router as organisations_router
 from app.reviews.routes import router as review_router
@@ -34,6 +42,50 @@ HTTP_REQUESTS = Counter(
 HTTP_LATENCY = Histogram("idgate_http_request_seconds", "HTTP request latency", ["route"])
 
 
+def _body_limit_hit(error: BaseException | None) -> bool:
+    """Whether the body limit fired inside body parsing (FastAPI wraps it, and a task
+    group of the metrics middleware may wrap it once more)."""
+    if isinstance(error, StarletteHTTPException):
+        return error.status_code == 413
+    if isinstance(error, BaseExceptionGroup):
+        return any(_body_limit_hit(inner) for inner in error.exceptions)
+    return False
+
+
+class ClientAddressMiddleware:
+    """Make the client's address available to the throttling code of this request, and
+    refuse request bodies over ``IDGATE_MAX_REQUEST_BYTES`` before anything parses them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        set_client_address(client[0] if client else "unknown")
+        limit = get_settings().max_request_bytes
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            too_large = ApiError(413, "upload_too_large", None, limit_bytes=limit)
+            await JSONResponse(too_large.body(), status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:  # a body without (or lying about) its length
+                    # an HTTPException passes through FastAPI's body parsing unchanged
+                    raise StarletteHTTPException(413, "upload_too_large")
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     from app.policy_runtime import get_policy
@@ -44,6 +96,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """Build the app. Importing this module loads no vision model."""
+    install_log_redaction()
     app = FastAPI(
         title="idgate",
         version="0.1.0",
@@ -58,7 +111,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -68,9 +121,25 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 413 or _body_limit_hit(exc.__cause__):
+            too_large = ApiError(
+                413, "upload_too_large", None, limit_bytes=get_settings().max_request_bytes
+            )
+            return JSONResponse(too_large.body(), status_code=413)
+        if exc.status_code == 400:  # an unparsable body is a validation error like the rest
+            err = ApiError(422, "validation_error", None, errors=[{"msg": str(exc.detail)}])
+            return JSONResponse(err.body(), status_code=422)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of one route; the path may have several routes.
+            allowed = allowed_methods(_request.app, _request.url.path)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
         return JSONResponse(
-            ApiError(exc.status_code, code, str(exc.detail)).body(), status_code=exc.status_code
+            ApiError(exc.status_code, code, str(exc.detail)).body(),
+            status_code=exc.status_code,
+            headers=headers or None,
         )
 
     @app.exception_handler(Exception)
@@ -107,10 +176,16 @@ def create_app() -> FastAPI:
             )
         return JSONResponse({"status": "ready", "database": "ok"})
 
-    @app.get("/metrics", tags=["ops"])
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus"}},
+    )
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(ClientAddressMiddleware)
     app.include_router(accounts_router)
     app.include_router(organisations_router)
     app.include_router(organisations_review_router)
@@ -120,4 +195,102 @@ def create_app() -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.openapi = lambda: truthful_openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def iter_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
+    """Every API route with its full path, through included routers."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            context = getattr(route, "include_context", None)
+            yield from iter_routes(included.routes, prefix + (getattr(context, "prefix", "") or ""))
+        elif isinstance(route, APIRoute):
+            yield prefix + route.path, route
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods that some route accepts at ``path`` (for the ``Allow`` header)."""
+    table = getattr(app.state, "route_table", None)
+    if table is None:
+        table = [
+            (compile_path(full)[0], frozenset(route.methods or ()))
+            for full, route in iter_routes(app.routes)
+        ]
+        app.state.route_table = table
+    methods: set[str] = set()
+    for regex, route_methods in table:
+        if regex.match(path):
+            methods |= route_methods
+    return sorted(methods)
+
+
+# Statuses every route of a security scheme can answer (the error body is ErrorOut).
+_SCHEME_STATUSES = {
+    "ApiKey": (401, 403, 429),
+    "ClientSecret": (401, 429),
+    "ReviewerSession": (401, 403),
+}
+
+
+def truthful_openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, completed with what the routes really answer.
+
+    Each operation lists the error statuses its authentication can produce, 404 when it
+    has path parameters, and every error (422 included) with the one error schema.
+    """
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(
+        {
+            name: definition
+            for name, definition in ErrorOut.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            .get("$defs", {})
+            .items()
+        }
+    )
+    error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    error_schema.pop("$defs", None)
+    components["ErrorOut"] = error_schema
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    error_ref = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    }
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            statuses: set[int] = set()
+            for requirement in operation.get("security", []):
+                for scheme in requirement:
+                    statuses.update(_SCHEME_STATUSES.get(scheme, ()))
+            if "{" in path:
+                statuses.add(404)
+            if operation.get("parameters") or operation.get("requestBody"):
+                statuses.add(422)
+            for status in statuses:
+                responses.setdefault(
+                    str(status), {"description": DESCRIPTIONS.get(status, "Error")}
+                )
+            for status, response in responses.items():
+                if status.startswith(("4", "5")):
+                    response.update(error_ref)
+                    if status == "429":
+                        response["headers"] = {
+                            "Retry-After": {
+                                "description": "Seconds to wait",
+                                "schema": {"type": "integer"},
+                            }
+                        }
+    app.openapi_schema = schema
+    return schema

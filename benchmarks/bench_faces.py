@@ -1,41 +1,40 @@
-"""Face-matching benchmark: distance distributions, ROC, operating points and stage time.
+"""Face-matching benchmark: the shipped model beside the previous one, on the same sets.
 
-Data (printed in the output next to every figure):
-- REAL selfie-vs-selfie: the labelled photos in shared/data/faces (5 people, 16 photos;
-  the resolution/ copies of one photo are left out as near-duplicates), plus frames from
-  the 7 real videos in shared/data/video (same-session pairs, reported separately because
-  they are easier than pairs taken on different days).
-- ID-vs-selfie, SYNTHETIC portraits of REAL faces:
-  (a) "printed": a passport-style crop of each real photo AND of each real video frame,
-      downscaled to a portrait width of 40-200 px and degraded like a printed, photographed
-      portrait (colour cast, halftone screen, blur, noise, JPEG), compared with every other
-      real photo and frame (never its own source). Genuine pairs of a photo portrait with
-      the person's other photos form the calibration pool; genuine pairs of a frame
-      portrait with other frames of its clip are same-session and reported apart;
-      impostor pairs count everywhere, including the d0/d9 look-alike pair (two different
-      men, the closest real impostor pair) tested as ID portrait vs selfie;
-  (b) "synthdoc": portraits cut from fully synthetic photographed ID documents made by
-      benchmarks/synth/documents.py (the document reader's crop is simulated from the
-      generator's ground truth), compared with the other real photos of that person.
-  Impostor selfies also include the video people. Everything is seeded.
-  Selfie-vs-selfie never auto-approves in the product (a hit within the duplicate radius
-  goes to review), so those sets are reported at the duplicate radius; the face bands
-  (match / review / mismatch) apply to ID-vs-selfie only.
+Models, each run on every set below in the same process:
+- ``new``: YuNet + MobileFaceNet (app/vision/faces/analyse.py); selfies from a video are a
+  burst template (``analyse_selfie_burst``), as the pipeline builds them.
+- ``old``: dlib HOG + 68 landmarks + ResNet (app/vision/faces/legacy_dlib.py), the previous
+  release; a video selfie is its single most frontal frame, as that release used.
 
-Run:  uv run python -m benchmarks.bench_faces [--synth-docs 24] [--jitter] [--dump pairs.json]
+Data (REAL unless marked SYNTHETIC; the split is by identity, see CALIBRATION):
+- photos: shared/data/faces, 5 people, 16 photos (resolution/ copies left out);
+- clips: shared/data/video, 13 clips of 12 people (both turns_womanA clips are one woman);
+  each clip is cut in two halves: a selfie burst per half (30 frames) and frontal frames
+  of each half as ID-portrait sources, so a genuine clip pair is portrait-of-one-half vs
+  burst-of-the-other (same session: easier than real life, reported apart);
+- "real": a clean passport-style crop of a REAL photo (or frame) used as the ID portrait;
+- "printed": SYNTHETIC print-and-photograph degradation of those crops at 40-200 px wide;
+- "synthdoc": SYNTHETIC documents of benchmarks/synth/documents.py (REAL faces printed on
+  generated pages, photographed with the generator's degradations);
+- "specimen": the REAL specimen passports and ID cards of shared/data/documents, portrait
+  cut by the document reader: REAL print, but of people in no selfie (impostors only).
+
+Calibration / test split: thresholds are fitted on pairs whose identities are all in
+CALIBRATION; every figure is also printed for the TEST pairs (any pair with a test
+identity), which no threshold saw. The d0/d9 look-alike pair (two different men) is in
+the test split and reported on its own.
+
+Run:  uv run python -m benchmarks.bench_faces [--synth-docs 24] [--dump pairs.json]
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import itertools
 import json
 import os
-import statistics
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cv2
@@ -43,31 +42,50 @@ import numpy as np
 
 from app.policy import load_policy
 from app.vision.faces import (
+    TEMPLATE_MODEL_ID,
+    FaceAnalysis,
     FaceModels,
-    FaceQualityThresholds,
-    MatchBands,
     analyse_face,
+    analyse_selfie_burst,
     compare_faces,
     face_distance,
     load_face_models,
 )
+from app.vision.faces.embedding import yaw_from_landmarks
+from app.vision.faces.legacy_dlib import analyse_face_dlib
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 IDENTITIES = ("alex_lacamoire", "biden", "kit_harington", "obama", "rose_leslie")
+SAME_PERSON_CLIPS = {"turns_womanA_browdown": "womanA", "turns_womanA_eyewide": "womanA"}
+CALIBRATION = frozenset(
+    {
+        "alex_lacamoire",
+        "biden",
+        "kit_harington",
+        "video:d3",
+        "video:d18",
+        "video:WDA_KatieHill",
+        "video:turns_womanD_webcam",
+        "video:blink_manI",
+        "video:womanA",
+    }
+)
+LOOKALIKES = frozenset({"video:d0", "video:d9"})
 PORTRAIT_WIDTHS = (40, 60, 80, 100, 120, 160, 200)
-THRESHOLDS = (0.35, 0.37, 0.39, 0.41, 0.43, 0.45, 0.47, 0.50, 0.55, 0.60, 0.65, 0.70)
-LOOKALIKES = frozenset({"video:d0", "video:d9"})  # two different men, dlib's closest pair
-SEED = 20261126
-
-
-@dataclass(frozen=True)
-class Selfie:
-    identity: str
-    name: str
-    image: np.ndarray
-    encoding: np.ndarray
-    box: tuple[int, int, int, int]
-    yaw_deg: float | None = None
+BURST_FRAMES = 30
+PORTRAIT_FRAMES_PER_HALF = 2
+MODELS = ("new", "old")
+ROC_POINTS = {
+    "new": (0.80, 0.90, 0.95, 1.00, 1.05, 1.10, 1.15, 1.20, 1.25, 1.30),
+    "old": (0.35, 0.39, 0.43, 0.47, 0.50, 0.55, 0.60, 0.65),
+}
+OLD_BANDS = (0.39, 0.6, 0.58)  # match, mismatch, duplicate radius of policy 2026-11-26.3
+# Operating-point rule (fitted on the calibration split, new model): the match edge sits
+# MATCH_MARGIN below the closest calibration impostor of any ID-vs-selfie set; the
+# duplicate radius DUPLICATE_MARGIN below the closest calibration selfie-vs-selfie impostor.
+MATCH_MARGIN = 0.075
+DUPLICATE_MARGIN = 0.10
+SEED = 20261206
 
 
 def load_rgb(path: Path) -> np.ndarray:
@@ -77,60 +95,154 @@ def load_rgb(path: Path) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def video_frames(path: Path, count: int) -> list[np.ndarray]:
-    """``count`` frames spread evenly over a video, RGB."""
+def clip_frames(path: Path) -> list[np.ndarray]:
+    """Every frame of a clip, RGB."""
     capture = cv2.VideoCapture(str(path))
-    total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     frames = []
-    for index in np.linspace(0, max(total - 1, 0), count).astype(int):
-        capture.set(cv2.CAP_PROP_POS_FRAMES, int(index))
+    while True:
         ok, frame = capture.read()
-        if ok:
-            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        if not ok:
+            break
+        frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
     capture.release()
     return frames
 
 
-def load_selfies(models: FaceModels) -> tuple[list[Selfie], list[Selfie]]:
-    """Real photos (labelled people) and real video frames (one identity per clip)."""
-    photos: list[Selfie] = []
+@dataclass
+class Face:
+    """One selfie (a photo, or a burst of one half of a clip) with a template per model."""
+
+    identity: str
+    name: str
+    templates: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class PortraitSource:
+    """An image an ID portrait is made from, and which selfie it must never meet."""
+
+    identity: str
+    name: str
+    image: np.ndarray
+    box: tuple[int, int, int, int]  # top, right, bottom, left
+    own_selfie: str  # the Face.name of the selfie made from the same photo / half
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One ID-portrait-vs-selfie (or selfie-vs-selfie) comparison."""
+
+    set: str
+    model: str
+    portrait: str
+    selfie: str
+    kind: str  # genuine | same_session | impostor
+    split: str  # calibration | test
+    lookalike: bool
+    distance: float
+
+
+def split_of(a: str, b: str) -> str:
+    return "calibration" if a in CALIBRATION and b in CALIBRATION else "test"
+
+
+def pair_kind(a: str, b: str) -> str:
+    if a != b:
+        return "impostor"
+    return "same_session" if a.startswith("video:") else "genuine"
+
+
+class Encoders:
+    """Both models behind one interface: selfie photo, selfie burst, ID portrait."""
+
+    def __init__(self, models: FaceModels) -> None:
+        self.models = models
+
+    def selfie(self, model: str, image: np.ndarray) -> FaceAnalysis:
+        if model == "new":
+            return analyse_face(image, role="selfie", models=self.models)
+        return analyse_face_dlib(image, role="selfie", models=self.models)
+
+    def burst(self, model: str, frames: Sequence[np.ndarray], best: int) -> FaceAnalysis:
+        if model == "new":
+            return analyse_selfie_burst(frames, models=self.models, preferred_indices=(best,))
+        return analyse_face_dlib(frames[best], role="selfie", models=self.models)
+
+    def portrait(self, model: str, image: np.ndarray) -> FaceAnalysis:
+        if model == "new":
+            return analyse_face(image, role="portrait", models=self.models)
+        return analyse_face_dlib(image, role="portrait", models=self.models)
+
+
+def frontal_order(frames: Sequence[np.ndarray], models: FaceModels) -> list[tuple[float, int]]:
+    """(|yaw|, index) of frames with one detected face, most frontal first (YuNet)."""
+    from app.vision.faces import detect_faces
+
+    scored = []
+    for index, frame in enumerate(frames):
+        faces = detect_faces(frame, models, max_side=480)
+        if faces:
+            scored.append((abs(yaw_from_landmarks(faces[0].landmarks)), index))
+    return sorted(scored)
+
+
+def box_of(image: np.ndarray, models: FaceModels) -> tuple[int, int, int, int] | None:
+    result = analyse_face(image, role="selfie", models=models)
+    return result.sample.box if result.sample is not None else None
+
+
+def load_data(
+    enc: Encoders, models: Sequence[str] = MODELS
+) -> tuple[list[Face], list[PortraitSource]]:
+    """Selfies (photos and clip-half bursts) with each model's template, and portrait sources."""
+    faces: list[Face] = []
+    sources: list[PortraitSource] = []
     for identity in IDENTITIES:
         for path in sorted((DATA / "faces" / identity).iterdir()):
             if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
                 continue
             image = load_rgb(path)
-            result = analyse_face(image, role="selfie", models=models)
-            if result.sample is None:
-                print(f"  [skip] {identity}/{path.name}: {result.reason_codes}")
-                continue
-            sample = result.sample
-            photos.append(
-                Selfie(identity, path.name, image, sample.encoding, sample.box, sample.yaw_deg)
-            )
-    frames: list[Selfie] = []
+            face = Face(identity, f"{identity}/{path.name}")
+            for model in models:
+                result = enc.selfie(model, image)
+                if result.sample is not None:
+                    face.templates[model] = result.sample.encoding
+            box = box_of(image, enc.models)
+            if box is not None:
+                sources.append(PortraitSource(identity, path.name, image, box, face.name))
+            faces.append(face)
     for path in sorted((DATA / "video").glob("*.mp4")):
-        for i, frame in enumerate(video_frames(path, 6)):
-            result = analyse_face(frame, role="selfie", models=models)
-            if result.sample is not None:
-                frames.append(
-                    Selfie(
-                        f"video:{path.stem}",
-                        f"{path.stem}#{i}",
-                        frame,
-                        result.sample.encoding,
-                        result.sample.box,
-                        result.sample.yaw_deg,
+        identity = f"video:{SAME_PERSON_CLIPS.get(path.stem, path.stem)}"
+        frames = clip_frames(path)
+        halves = np.array_split(np.arange(len(frames)), 2)
+        for h, half in enumerate(halves):
+            picks = np.unique(np.linspace(half[0], half[-1], BURST_FRAMES).round().astype(int))
+            burst = [frames[int(i)] for i in picks]
+            order = frontal_order(burst, enc.models)
+            if not order:
+                continue
+            face = Face(identity, f"{identity}#{path.stem}#half{h}")
+            for model in models:
+                result = enc.burst(model, burst, order[0][1])
+                if result.sample is not None:
+                    face.templates[model] = result.sample.encoding
+            faces.append(face)
+            # ID-portrait sources: the most frontal frames of the half, not neighbours
+            used: list[int] = []
+            for yaw, index in order:
+                if yaw > 15 or len(used) == PORTRAIT_FRAMES_PER_HALF:
+                    break
+                if any(abs(index - u) < 4 for u in used):
+                    continue
+                box = box_of(burst[index], enc.models)
+                if box is not None:
+                    used.append(index)
+                    sources.append(
+                        PortraitSource(
+                            identity, f"{path.stem}#h{h}f{index}", burst[index], box, face.name
+                        )
                     )
-                )
-    return photos, frames
-
-
-def pair_distances(items: Sequence[Selfie]) -> tuple[list[float], list[float]]:
-    genuine, impostor = [], []
-    for a, b in itertools.combinations(items, 2):
-        d = face_distance(a.encoding, b.encoding)
-        (genuine if a.identity == b.identity else impostor).append(d)
-    return genuine, impostor
+    return faces, sources
 
 
 def passport_crop(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -149,7 +261,6 @@ def passport_crop(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarr
 def print_and_photograph(crop: np.ndarray, width: int, rng: np.random.Generator) -> np.ndarray:
     """SYNTHETIC degradation: a printed portrait of ``width`` px seen by a phone camera."""
     height = round(crop.shape[0] * width / crop.shape[1])
-    # print at 4x the final size, with a colour cast, lower contrast and a halftone screen
     big = cv2.resize(crop, (width * 4, height * 4), interpolation=cv2.INTER_AREA)
     big = big.astype(np.float32)
     cast = rng.uniform(0.88, 1.08, size=3).astype(np.float32)
@@ -161,129 +272,87 @@ def print_and_photograph(crop: np.ndarray, width: int, rng: np.random.Generator)
     screen *= np.sin((-xx * np.sin(angle) + yy * np.cos(angle)) * 2 * np.pi / period)
     big = big + screen[..., None] * rng.uniform(8, 20)
     small = cv2.resize(np.clip(big, 0, 255), (width, height), interpolation=cv2.INTER_AREA)
-    sigma = rng.uniform(0.3, 0.9)
-    small = cv2.GaussianBlur(small, (0, 0), sigmaX=sigma)
+    small = cv2.GaussianBlur(small, (0, 0), sigmaX=rng.uniform(0.3, 0.9))
     small = small + rng.normal(0, rng.uniform(1.5, 4.0), size=small.shape)
     out = np.clip(small, 0, 255).astype(np.uint8)
-    quality = int(rng.integers(55, 86))
-    ok, encoded = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    ok, encoded = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(55, 86))])
     assert ok
     decoded: np.ndarray = cv2.imdecode(encoded, cv2.IMREAD_COLOR)
     return decoded
 
 
-PairKind = str  # "genuine" | "same_session" | "impostor"
-
-
-@dataclass(frozen=True)
-class Pair:
-    """One ID-portrait-vs-selfie comparison."""
-
-    width: int  # printed portrait width in px (0: synthetic document)
-    source: str  # "identity/name" of the photo or frame the portrait was made from
-    selfie: str  # "identity/name" of the selfie it is compared with
-    kind: PairKind
-    distance: float
-    face_px: int  # portrait face width measured by analyse_face (input px)
-    sharpness: float  # portrait face_sharpness
+def compare_portrait(
+    set_name: str,
+    model: str,
+    source_identity: str,
+    source_name: str,
+    own_selfie: str,
+    template: np.ndarray,
+    faces: Sequence[Face],
+) -> list[Pair]:
+    pairs = []
+    for face in faces:
+        if face.name == own_selfie or model not in face.templates:
+            continue
+        pairs.append(
+            Pair(
+                set_name,
+                model,
+                source_name,
+                face.name,
+                pair_kind(source_identity, face.identity),
+                split_of(source_identity, face.identity),
+                {source_identity, face.identity} == LOOKALIKES,
+                face_distance(template, face.templates[model]),
+            )
+        )
+    return pairs
 
 
 @dataclass
-class PortraitSet:
-    label: str
-    pairs: list[Pair]
-    not_found: int
-    total: int
-    face_widths: list[int]
-    quality_low: int = 0
-
-    def distances(self, kind: PairKind) -> list[float]:
-        return [p.distance for p in self.pairs if p.kind == kind]
-
-    @property
-    def genuine(self) -> list[float]:
-        return self.distances("genuine")
-
-    @property
-    def impostor(self) -> list[float]:
-        return self.distances("impostor")
+class Counter:
+    portraits: int = 0
+    not_found: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MODELS, 0))
 
 
-def pair_kind(source: Selfie, selfie: Selfie) -> PairKind:
-    """Genuine pairs between frames of one clip are same-session (easier than real life)."""
-    if source.identity != selfie.identity:
-        return "impostor"
-    return "same_session" if source.identity.startswith("video:") else "genuine"
+def portrait_pairs(
+    enc: Encoders,
+    sources: Sequence[PortraitSource],
+    faces: Sequence[Face],
+    make: Callable[[PortraitSource, np.random.Generator], np.ndarray],
+    set_name: str,
+    counter: Counter,
+    seed_key: int,
+) -> list[Pair]:
+    pairs: list[Pair] = []
+    for index, source in enumerate(sources):
+        rng = np.random.default_rng([SEED, seed_key, index])
+        image = make(source, rng)
+        counter.portraits += 1
+        for model in MODELS:
+            result = enc.portrait(model, image)
+            if result.sample is None:
+                counter.not_found[model] += 1
+                continue
+            pairs += compare_portrait(
+                set_name,
+                model,
+                source.identity,
+                f"{source.identity}/{source.name}",
+                source.own_selfie,
+                result.sample.encoding,
+                faces,
+            )
+    return pairs
 
 
-def printed_portrait_sets(
-    sources: Sequence[Selfie],
-    selfies: Sequence[Selfie],
-    models: FaceModels,
-    widths: Iterable[int],
-    *,
-    label: str = "printed",
-    jitters: int = 0,
-    repeats: int = 2,
-) -> list[PortraitSet]:
-    """Printed portraits of each source at each width, compared with every other selfie."""
-    sets = []
-    thresholds = FaceQualityThresholds()
-    for width in widths:
-        out = PortraitSet(f"{label} {width:>3}px", [], 0, 0, [])
-        for rep in range(repeats):
-            for index, source in enumerate(sources):
-                # photos keep the seeds of the earlier runs; frames get their own stream
-                key = (
-                    [SEED, width, rep, index]
-                    if label == "printed"
-                    else [SEED, width, rep, 1000 + index]
-                )
-                rng = np.random.default_rng(key)
-                portrait_img = print_and_photograph(
-                    passport_crop(source.image, source.box), width, rng
-                )
-                result = analyse_face(
-                    portrait_img,
-                    role="portrait",
-                    models=models,
-                    thresholds=thresholds,
-                    jitters=jitters,
-                )
-                out.total += 1
-                if result.sample is None:
-                    out.not_found += 1
-                    continue
-                sample = result.sample
-                out.face_widths.append(sample.width_px)
-                out.quality_low += "face_quality_low" in result.reason_codes
-                for selfie in selfies:
-                    if selfie is source:
-                        continue
-                    out.pairs.append(
-                        Pair(
-                            width,
-                            f"{source.identity}/{source.name}",
-                            f"{selfie.identity}/{selfie.name}",
-                            pair_kind(source, selfie),
-                            face_distance(sample.encoding, selfie.encoding),
-                            sample.width_px,
-                            sample.sharpness,
-                        )
-                    )
-        sets.append(out)
-    return sets
+def synthdoc_pairs(
+    enc: Encoders, faces: Sequence[Face], count: int, counter: Counter
+) -> list[Pair]:
+    """Portraits cut from SYNTHETIC photographed documents, at the resolution they had."""
+    from benchmarks.synth.documents import generate_document
 
-
-def synthdoc_set(
-    photos: Sequence[Selfie], impostor_pool: Sequence[Selfie], models: FaceModels, count: int
-) -> PortraitSet | None:
-    try:
-        from benchmarks.synth.documents import generate_document
-    except ImportError as exc:  # the generator is another helper's module
-        print(f"  [synthdoc] generator not importable: {exc}")
-        return None
-    out = PortraitSet("synthdoc", [], 0, 0, [])
+    pairs: list[Pair] = []
     for index in range(count):
         doc = generate_document(SEED % 1000, "normal", index)
         homography = np.array(doc.photo["homography"], dtype=np.float64)
@@ -293,282 +362,322 @@ def synthdoc_set(
         )
         x0, y0, x1, y1 = doc.truth.portrait_box
         scale = float(doc.photo["scale"])
-        crop = page[y0:y1, x0:x1]
-        # resample to the resolution the portrait really had in the photo
         size = (max(8, round((x1 - x0) * scale)), max(8, round((y1 - y0) * scale)))
-        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-        result = analyse_face(crop, role="portrait", models=models)
-        out.total += 1
-        if result.sample is None:
-            out.not_found += 1
-            continue
-        out.face_widths.append(result.sample.width_px)
-        source_identity, source_file = doc.truth.portrait_source.split("/", 1)
-        for selfie in list(photos) + list(impostor_pool):
-            if selfie.identity == source_identity and selfie.name == source_file:
-                continue  # never compare a portrait with its own source photo
-            out.pairs.append(
-                Pair(
-                    0,
-                    f"{doc.name}:{doc.truth.portrait_source}",
-                    f"{selfie.identity}/{selfie.name}",
-                    "genuine" if selfie.identity == source_identity else "impostor",
-                    face_distance(result.sample.encoding, selfie.encoding),
-                    result.sample.width_px,
-                    result.sample.sharpness,
-                )
+        crop = cv2.resize(page[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
+        identity, file_name = doc.truth.portrait_source.split("/", 1)
+        counter.portraits += 1
+        for model in MODELS:
+            result = enc.portrait(model, crop)
+            if result.sample is None:
+                counter.not_found[model] += 1
+                continue
+            pairs += compare_portrait(
+                "synthdoc",
+                model,
+                identity,
+                f"{doc.name}:{identity}/{file_name}",
+                f"{identity}/{file_name}",
+                result.sample.encoding,
+                faces,
             )
-    return out
+    return pairs
 
 
-def describe(values: Sequence[float]) -> str:
-    if not values:
+def specimen_pairs(enc: Encoders, faces: Sequence[Face], counter: Counter) -> list[Pair]:
+    """REAL printed portraits: the specimen documents in shared/data/documents, cut out by
+    the document reader as the pipeline does. Their people are in no selfie: impostors only."""
+    from datetime import date
+
+    from app.vision.document.reader import read_document
+
+    pairs: list[Pair] = []
+    for path in sorted((DATA / "documents").iterdir()):
+        if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+            continue
+        reading = read_document(load_rgb(path), today=date(2026, 12, 6), models=enc.models)
+        if reading.portrait is None:
+            continue
+        counter.portraits += 1
+        for model in MODELS:
+            result = enc.portrait(model, reading.portrait.image)
+            if result.sample is None:
+                counter.not_found[model] += 1
+                continue
+            pairs += compare_portrait(
+                "specimen",
+                model,
+                f"specimen:{path.stem}",
+                f"specimen:{path.name}",
+                "",
+                result.sample.encoding,
+                faces,
+            )
+    return pairs
+
+
+def selfie_pairs(faces: Sequence[Face]) -> list[Pair]:
+    """Selfie-vs-selfie (the duplicate search's comparison)."""
+    pairs = []
+    for i, a in enumerate(faces):
+        for b in faces[i + 1 :]:
+            for model in MODELS:
+                if model in a.templates and model in b.templates:
+                    pairs.append(
+                        Pair(
+                            "selfie-vs-selfie",
+                            model,
+                            a.name,
+                            b.name,
+                            pair_kind(a.identity, b.identity),
+                            split_of(a.identity, b.identity),
+                            {a.identity, b.identity} == LOOKALIKES,
+                            face_distance(a.templates[model], b.templates[model]),
+                        )
+                    )
+    return pairs
+
+
+def select(pairs: Iterable[Pair], **want: object) -> list[Pair]:
+    return [p for p in pairs if all(getattr(p, k) == v for k, v in want.items())]
+
+
+def dist(pairs: Iterable[Pair]) -> np.ndarray:
+    return np.array([p.distance for p in pairs], dtype=np.float64)
+
+
+def describe(values: np.ndarray) -> str:
+    if values.size == 0:
         return "n=0"
     q = np.percentile(values, [0, 5, 50, 95, 100])
     return (
-        f"n={len(values):4d} min={q[0]:.3f} p5={q[1]:.3f} median={q[2]:.3f} "
-        f"p95={q[3]:.3f} max={q[4]:.3f}"
+        f"n={values.size} min {q[0]:.3f} p5 {q[1]:.3f} median {q[2]:.3f} "
+        f"p95 {q[3]:.3f} max {q[4]:.3f}"
     )
 
 
-def roc_table(genuine: Sequence[float], impostor: Sequence[float]) -> list[str]:
-    g, i = np.asarray(genuine), np.asarray(impostor)
+def fit_operating_points(pairs: Sequence[Pair]) -> tuple[float, float, float]:
+    """(match_max, mismatch_min, duplicate radius) for the new model, calibration split only."""
+    cal = select(pairs, model="new", split="calibration")
+    id_impostors = dist(p for p in cal if p.kind == "impostor" and p.set != "selfie-vs-selfie")
+    selfie_impostors = dist(p for p in cal if p.kind == "impostor" and p.set == "selfie-vs-selfie")
+    match_max = float(np.floor((id_impostors.min() - MATCH_MARGIN) * 100) / 100)
+    # The mismatch band starts where 1 % of calibration impostors already lie.
+    mismatch_min = float(
+        max(match_max + 0.05, np.floor(np.percentile(id_impostors, 1) * 100) / 100)
+    )
+    radius = float(np.floor((selfie_impostors.min() - DUPLICATE_MARGIN) * 100) / 100)
+    return match_max, mismatch_min, radius
+
+
+def report_set(
+    title: str, pairs: Sequence[Pair], bands: dict[str, tuple[float, float]]
+) -> list[str]:
+    """Lines of the summary table for one ID-vs-selfie set (both models, both splits)."""
     rows = []
-    for t in THRESHOLDS:
-        frr = float((g > t).mean()) if g.size else float("nan")
-        far = float((i <= t).mean()) if i.size else float("nan")
-        rows.append(
-            f"    t={t:.2f}  FRR={frr * 100:6.2f}%  FAR={far * 100:6.2f}% "
-            f"({int((i <= t).sum())}/{i.size} impostors)"
-        )
+    print(f"\n== {title}")
+    for model in MODELS:
+        match_max, mismatch_min = bands[model]
+        for split in ("calibration", "test"):
+            chosen = select(pairs, model=model, split=split)
+            genuine = dist(p for p in chosen if p.kind in ("genuine", "same_session"))
+            different_day = dist(p for p in chosen if p.kind == "genuine")
+            impostor = dist(p for p in chosen if p.kind == "impostor")
+            look = dist(p for p in chosen if p.lookalike)
+            if genuine.size == 0 and impostor.size == 0:
+                continue
+            auto = 100 * float((genuine <= match_max).mean()) if genuine.size else float("nan")
+            declined_band = int((genuine >= mismatch_min).sum())
+            far = int((impostor <= match_max).sum())
+            closest = float(impostor.min()) if impostor.size else float("nan")
+            print(
+                f"  [{model} {split}] genuine {describe(genuine)} "
+                f"(different-day {different_day.size})"
+            )
+            print(f"  [{model} {split}] impostor {describe(impostor)}")
+            if look.size:
+                print(f"  [{model} {split}] look-alike d0/d9 {describe(look)}")
+            roc = " ".join(
+                f"{t:.2f}:{100 * float((genuine > t).mean()) if genuine.size else 0:.1f}%/"
+                f"{int((impostor <= t).sum())}"
+                for t in ROC_POINTS[model]
+            )
+            print(f"  [{model} {split}] ROC t:FRR/impostors-accepted  {roc}")
+            print(
+                f"  [{model} {split}] at bands {match_max}/{mismatch_min}: genuine auto-matched "
+                f"{auto:.1f}% ({int((genuine <= match_max).sum())}/{genuine.size}), in the "
+                f"mismatch band {declined_band} (-> review, never declined); impostors "
+                f"auto-matched {far}/{impostor.size}; closest impostor {closest:.3f} "
+                f"(margin {closest - match_max:+.3f})"
+            )
+            accepted = int((genuine <= match_max).sum())
+            closest_look = float(look.min()) if look.size else float("nan")
+            rows.append(
+                f"| {title} | {model} | {split} | {auto:.1f}% ({accepted}/{genuine.size}) | "
+                f"{far}/{impostor.size} | {closest:.3f} ({closest - match_max:+.3f}) | "
+                f"{closest_look:.3f} |"
+            )
     return rows
 
 
-def id_operating_point(
-    bands: MatchBands, genuine: Sequence[float], impostor: Sequence[float]
-) -> tuple[int, int]:
-    """Print the ID-vs-selfie bands' outcome; return (impostors auto-matched, impostors)."""
-    g, i = np.asarray(genuine), np.asarray(impostor)
-    if g.size:
-        approve = float((g <= bands.match_max_distance).mean())
-        mismatch = float((g >= bands.mismatch_min_distance).mean())
-        print(
-            f"  at policy ID-vs-selfie bands {bands.match_max_distance}/"
-            f"{bands.mismatch_min_distance}: genuine auto-match {approve * 100:.1f}% | "
-            f"grey band (-> review) {(1 - approve - mismatch) * 100:.1f}% | "
-            f"mismatch band (-> review, never declined) {mismatch * 100:.1f}%"
-        )
-    far = int((i <= bands.match_max_distance).sum())
-    grey = int(((i > bands.match_max_distance) & (i < bands.mismatch_min_distance)).sum())
-    if i.size:
-        print(
-            f"  impostors auto-matched {far}/{i.size} | in the grey band (review) {grey}/{i.size}"
-            f" | closest impostor {i.min():.3f} (margin {i.min() - bands.match_max_distance:+.3f})"
-        )
-    return far, int(i.size)
-
-
-def report_selfie_pairs(label: str, genuine: Sequence[float], impostor: Sequence[float]) -> None:
-    """Selfie-vs-selfie: never auto-approves in the product; its band is the duplicate radius."""
-    radius = load_policy().duplicate_max_distance
-    g, i = np.asarray(genuine), np.asarray(impostor)
-    print(f"\n== {label}")
-    print(f"  genuine  {describe(genuine)}")
-    print(f"  impostor {describe(impostor)}")
-    print("  ROC (accept when distance <= t):")
-    print("\n".join(roc_table(genuine, impostor)))
-    print(
-        f"  at the band that applies (duplicate radius {radius}; a hit goes to review, "
-        f"selfie-vs-selfie never auto-approves): genuine found {(g <= radius).mean() * 100:.1f}%"
-        f" | impostors inside the radius {int((i <= radius).sum())}/{i.size}"
-    )
-
-
-def report_id(
-    label: str,
-    genuine: Sequence[float],
-    impostor: Sequence[float],
-    *,
-    same_session: Sequence[float] = (),
-    lookalike: Sequence[float] = (),
-) -> tuple[int, int]:
-    bands = load_policy().face_bands
-    print(f"\n== {label}")
-    print(f"  genuine  {describe(genuine)}  (different photos: the calibration pool)")
-    if same_session:
-        print(
-            "  same-session genuine (frame vs frames of its clip, NOT pooled) "
-            + describe(same_session)
-        )
-    print(f"  impostor {describe(impostor)}")
-    if lookalike:
-        print(f"  of which the d0/d9 look-alike pair {describe(lookalike)}")
-    print("  ROC (accept when distance <= t):")
-    print("\n".join(roc_table(genuine, impostor)))
-    result = id_operating_point(bands, genuine, impostor)
-    if same_session:
-        ss = np.asarray(same_session)
-        auto = float((ss <= bands.match_max_distance).mean())
-        mismatch = float((ss >= bands.mismatch_min_distance).mean())
-        print(
-            f"  same-session genuine auto-matched {auto * 100:.1f}%, "
-            f"mismatch band {mismatch * 100:.1f}%"
-        )
-    return result
-
-
 def time_stage(
-    photos: Sequence[Selfie], frames: Sequence[Selfie], models: FaceModels, n: int = 24
+    enc: Encoders, sources: Sequence[PortraitSource], n: int = 30
 ) -> dict[str, list[float]]:
-    """Portrait (80-100 px printed) + selfie (a real video frame) + compare, per verification."""
-    bands = load_policy().face_bands
-    times: dict[str, list[float]] = {"total": [], "portrait": [], "selfie": [], "encode_only": []}
+    """New model: ID portrait (printed 80-120 px) + selfie burst template + compare."""
+    models = enc.models
+    bands = load_policy().face_bands_for(TEMPLATE_MODEL_ID)
+    assert bands is not None
+    clips = sorted((DATA / "video").glob("*.mp4"))
+    bursts = []
+    for path in clips[:6]:
+        frames = clip_frames(path)
+        picks = np.linspace(0, len(frames) - 1, BURST_FRAMES).round().astype(int)
+        bursts.append([frames[int(i)] for i in picks])
+    times: dict[str, list[float]] = {"total": [], "portrait": [], "selfie template": []}
     rng = np.random.default_rng(SEED)
+    photo_sources = [s for s in sources if not s.identity.startswith("video:")]
     for k in range(n):
-        source = photos[k % len(photos)]
-        selfie_img = frames[k % len(frames)].image
+        source = photo_sources[k % len(photo_sources)]
         portrait_img = print_and_photograph(
-            passport_crop(source.image, source.box), 80 + 20 * (k % 2), rng
+            passport_crop(source.image, source.box), 80 + 20 * (k % 3), rng
         )
+        burst = bursts[k % len(bursts)]
         start = time.perf_counter()
         portrait = analyse_face(portrait_img, role="portrait", models=models)
         middle = time.perf_counter()
-        selfie = analyse_face(selfie_img, role="selfie", models=models)
+        selfie = analyse_selfie_burst(burst, models=models, preferred_indices=(len(burst) // 2,))
         if portrait.sample is not None and selfie.sample is not None:
             compare_faces(portrait.sample.encoding, selfie.sample.encoding, bands)
         end = time.perf_counter()
         times["total"].append(end - start)
         times["portrait"].append(middle - start)
-        times["selfie"].append(end - middle)
-        chip = np.zeros((150, 150, 3), dtype=np.uint8)
-        chip[:] = selfie_img[:150, :150]
-        start = time.perf_counter()
-        models.encoder.compute_face_descriptor(chip, 0)
-        times["encode_only"].append(time.perf_counter() - start)
+        times["selfie template"].append(end - middle)
     return times
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="face matching benchmark")
+    parser = argparse.ArgumentParser(description="face matching benchmark (new vs old model)")
     parser.add_argument("--synth-docs", type=int, default=24)
-    parser.add_argument("--dump", help="write every ID-vs-selfie pair to this JSON file")
-    parser.add_argument("--jitter", action="store_true", help="also measure jitters=5 portraits")
+    parser.add_argument("--dump", help="write every pair to this JSON file")
+    parser.add_argument(
+        "--timing-only", action="store_true", help="only time the face stage (new model)"
+    )
     args = parser.parse_args(argv)
 
     models = load_face_models()
-    t0 = time.perf_counter()
-    photos, frames = load_selfies(models)
-    print(f"loaded {len(photos)} REAL photos, {len(frames)} REAL video frames "
-          f"({time.perf_counter() - t0:.1f}s)")  # fmt: skip
-    policy = load_policy()
-    print(f"policy {policy.version}: ID-vs-selfie bands {policy.face_bands}, "
-          f"duplicate radius {policy.duplicate_max_distance}")  # fmt: skip
-
-    g, i = pair_distances(photos)
-    report_selfie_pairs("selfie-vs-selfie, REAL photos (different photos of 5 people)", g, i)
-    g_v, i_v = pair_distances(frames)
-    report_selfie_pairs(
-        "selfie-vs-selfie, REAL video frames (same-session genuine pairs, 7 people)", g_v, i_v
-    )
-    _, i_cross = pair_distances(list(photos) + list(frames))
-    print(f"\n  all REAL selfie-vs-selfie impostor pairs (photos + frames): {describe(i_cross)}")
-
-    selfies = list(photos) + list(frames)
-    t0 = time.perf_counter()
-    sets = printed_portrait_sets(photos, selfies, models, PORTRAIT_WIDTHS)
-    frame_sets = printed_portrait_sets(
-        frames, selfies, models, PORTRAIT_WIDTHS, label="printed-frame"
-    )
-    print(f"\nprinted portraits made and compared ({time.perf_counter() - t0:.0f}s)")
-    totals = {"auto-matched": 0, "impostors": 0}
-
-    def tally(result: tuple[int, int]) -> None:
-        totals["auto-matched"] += result[0]
-        totals["impostors"] += result[1]
-
-    for s, f in zip(sets, frame_sets, strict=True):
-        pairs = s.pairs + f.pairs
-        widths = s.face_widths + f.face_widths
-        tally(
-            report_id(
-                f"ID-vs-selfie, SYNTHETIC printed portrait ({s.label.split()[1]} wide) of REAL "
-                f"photos and REAL video frames vs REAL photos and frames; portrait not found "
-                f"{s.not_found + f.not_found}/{s.total + f.total}, face_quality_low "
-                f"{s.quality_low + f.quality_low}, face width median "
-                f"{statistics.median(widths) if widths else 0} px",
-                s.genuine,
-                [p.distance for p in pairs if p.kind == "impostor"],
-                same_session=f.distances("same_session"),
-                lookalike=lookalike_distances(pairs),
-            )
-        )
-    for low, high in ((80, 120), (80, 200)):
-        chosen = [p for st in sets + frame_sets for p in st.pairs if low <= p.width <= high]
-        report_id(
-            f"ID-vs-selfie, SYNTHETIC printed portraits {low}-{high} px (pooled)",
-            [p.distance for p in chosen if p.kind == "genuine"],
-            [p.distance for p in chosen if p.kind == "impostor"],
-            same_session=[p.distance for p in chosen if p.kind == "same_session"],
-            lookalike=lookalike_distances(chosen),
-        )
-    if args.jitter:
-        jit = printed_portrait_sets(photos, selfies, models, (40, 60, 80), jitters=5, repeats=1)
-        for s in jit:
-            report_id(f"jitters=5 {s.label}", s.genuine, s.impostor)
-
-    doc_set = None
-    if args.synth_docs > 0:
-        t0 = time.perf_counter()
-        doc_set = synthdoc_set(photos, frames, models, args.synth_docs)
-        if doc_set is not None:
-            tally(
-                report_id(
-                    f"ID-vs-selfie, SYNTHETIC documents (benchmarks/synth) vs REAL photos; "
-                    f"portrait not found {doc_set.not_found}/{doc_set.total}; face width "
-                    f"median {statistics.median(doc_set.face_widths) if doc_set.face_widths else 0}"
-                    f" px ({time.perf_counter() - t0:.0f}s)",
-                    doc_set.genuine,
-                    doc_set.impostor,
-                )
-            )
-            worst = max((p for p in doc_set.pairs if p.kind == "genuine"), key=lambda p: p.distance)
-            print(
-                f"  farthest genuine pair: {worst.source} vs {worst.selfie} at "
-                f"{worst.distance:.3f} (portrait face {worst.face_px} px, sharpness "
-                f"{worst.sharpness:.3f})"
-            )
+    enc = Encoders(models)
+    started = time.perf_counter()
+    if args.timing_only:
+        _, sources = load_data(enc, models=())
+        print_stage_times(time_stage(enc, sources))
+        return 0
+    faces, sources = load_data(enc)
     print(
-        f"\nID-vs-selfie impostors auto-matched over every set: {totals['auto-matched']}"
-        f"/{totals['impostors']}"
+        f"REAL selfies: {len(faces)} ({sum(not f.identity.startswith('video:') for f in faces)} "
+        f"photos, the rest clip-half bursts); REAL portrait sources: {len(sources)}; "
+        f"templates missing: "
+        + ", ".join(f"{m} {sum(m not in f.templates for f in faces)}" for m in MODELS)
+        + f" ({time.perf_counter() - started:.0f}s)"
     )
+    counter = Counter()
+    pairs = selfie_pairs(faces)
+    pairs += portrait_pairs(
+        enc, sources, faces, lambda s, _: passport_crop(s.image, s.box), "real", counter, 0
+    )
+    for width in PORTRAIT_WIDTHS:
+        pairs += portrait_pairs(
+            enc,
+            sources,
+            faces,
+            lambda s, rng, w=width: print_and_photograph(passport_crop(s.image, s.box), w, rng),  # type: ignore[misc]
+            f"printed {width}",
+            counter,
+            width,
+        )
+    if args.synth_docs:
+        pairs += synthdoc_pairs(enc, faces, args.synth_docs, counter)
+    pairs += specimen_pairs(enc, faces, counter)
+    print(
+        f"portraits made: {counter.portraits}; not found: "
+        + ", ".join(f"{m} {n}" for m, n in counter.not_found.items())
+        + f" ({time.perf_counter() - started:.0f}s)"
+    )
+
+    fitted = fit_operating_points(pairs)
+    policy = load_policy()
+    shipped = policy.face_bands_for(TEMPLATE_MODEL_ID)
+    radius_new = policy.duplicate_radius_for(TEMPLATE_MODEL_ID)
+    assert shipped is not None and radius_new is not None
+    print(
+        f"\nfitted on the CALIBRATION split (rule: match edge {MATCH_MARGIN} below the closest "
+        f"calibration ID impostor, mismatch band at its 1st percentile, duplicate radius "
+        f"{DUPLICATE_MARGIN} below the closest calibration selfie impostor): match_max "
+        f"{fitted[0]}, mismatch_min {fitted[1]}, duplicate radius {fitted[2]}"
+    )
+    print(
+        f"policy {policy.version} for {TEMPLATE_MODEL_ID}: match_max "
+        f"{shipped.match_max_distance}, mismatch_min {shipped.mismatch_min_distance}, "
+        f"duplicate radius {radius_new}; the old model at its release bands {OLD_BANDS}"
+    )
+    bands = {
+        "new": (shipped.match_max_distance, shipped.mismatch_min_distance),
+        "old": OLD_BANDS[:2],
+    }
+    radius = {"new": radius_new, "old": OLD_BANDS[2]}
+
+    rows = []
+    id_pairs = [p for p in pairs if p.set != "selfie-vs-selfie"]
+    rows += report_set("real photo / frame crop (REAL)", select(id_pairs, set="real"), bands)
+    rows += report_set(
+        "real photo crop vs real photos (REAL, different days)",
+        [p for p in select(id_pairs, set="real") if not p.portrait.startswith("video:")],
+        bands,
+    )
+    for width in PORTRAIT_WIDTHS:
+        rows += report_set(f"printed {width} px", select(id_pairs, set=f"printed {width}"), bands)
+    pooled = [p for p in id_pairs if p.set.startswith("printed") and int(p.set.split()[1]) >= 80]
+    rows += report_set("printed >= 80 px pooled", pooled, bands)
+    if args.synth_docs:
+        rows += report_set("synthdoc", select(id_pairs, set="synthdoc"), bands)
+    rows += report_set(
+        "specimen documents (REAL print, impostors only)", select(id_pairs, set="specimen"), bands
+    )
+    rows += report_set("every ID-vs-selfie set", id_pairs, bands)
+
+    print("\n== selfie-vs-selfie (duplicate search; never approves)")
+    for model in MODELS:
+        for split in ("calibration", "test"):
+            chosen = select(pairs, set="selfie-vs-selfie", model=model, split=split)
+            genuine = dist(p for p in chosen if p.kind != "impostor")
+            impostor = dist(p for p in chosen if p.kind == "impostor")
+            print(
+                f"  [{model} {split}] genuine {describe(genuine)} | impostor {describe(impostor)}"
+                f" | at radius {radius[model]}: genuine found "
+                f"{100 * float((genuine <= radius[model]).mean()):.1f}%, impostors inside "
+                f"{int((impostor <= radius[model]).sum())}/{impostor.size}"
+            )
+
+    print("\n| set | model | split | genuine auto-matched | impostors auto-matched | "
+          "closest impostor (margin) | closest look-alike |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("\n".join(rows))
 
     if args.dump:
-        everything = [("printed", p) for st in sets for p in st.pairs]
-        everything += [("printed-frame", p) for st in frame_sets for p in st.pairs]
-        if doc_set is not None:
-            everything += [("synthdoc", p) for p in doc_set.pairs]
-        Path(args.dump).write_text(
-            json.dumps([{"set": name, **dataclasses.asdict(p)} for name, p in everything])
-        )
-        print(f"\n{len(everything)} ID-vs-selfie pairs written to {args.dump}")
+        Path(args.dump).write_text(json.dumps([asdict(p) for p in pairs]))
+        print(f"\n{len(pairs)} pairs written to {args.dump}")
 
-    times = time_stage(photos, frames, models)
-    print(
-        "\nface stage per verification (printed portrait 80-100 px + REAL video-frame selfie "
-        f"+ compare, models loaded; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
-        "cores):"
-    )
-    for part, values in times.items():
-        ms = np.asarray(values) * 1000
-        print(f"  {part:12s} median {np.median(ms):4.0f} ms  p95 {np.percentile(ms, 95):4.0f} ms")
+    print_stage_times(time_stage(enc, sources))
+    print(f"\ntotal {time.perf_counter() - started:.0f}s")
     return 0
 
 
-def lookalike_distances(pairs: Iterable[Pair]) -> list[float]:
-    """Impostor pairs between the d0 and d9 clips (portrait of one, selfie of the other)."""
-    return [
-        p.distance for p in pairs if {p.source.split("/")[0], p.selfie.split("/")[0]} == LOOKALIKES
-    ]
+def print_stage_times(times: dict[str, list[float]]) -> None:
+    print(
+        f"\nface stage, new model (printed portrait 80-120 px + 30-frame burst template + "
+        f"compare; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):"
+    )
+    for part, values in times.items():
+        ms = np.asarray(values) * 1000
+        print(f"  {part:16s} median {np.median(ms):5.1f} ms  p95 {np.percentile(ms, 95):5.1f} ms")
 
 
 if __name__ == "__main__":

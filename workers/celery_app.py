@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 
 from app.core.config import Settings, get_settings
 
@@ -50,6 +50,10 @@ def make_celery(settings: Settings) -> Celery:
         worker_send_task_events=False,
         task_serializer="json",
         accept_content=["json"],
+        # `celery beat` (or the `idgate serve` sweeper) runs retention periodically
+        beat_schedule={
+            "retention": {"task": "idgate.retention", "schedule": settings.retention_interval_s}
+        },
     )
     return app
 
@@ -72,3 +76,29 @@ def _load_models_once(**_kwargs: object) -> None:
     except (GlyphFontMissing, GlyphNetMissing, NamePriorMissing) as error:
         log.warning("MRZ models not loaded: %s", error)
     log.info("models loaded")
+
+
+@worker_ready.connect
+def _queue_template_reencoding(**_kwargs: object) -> None:
+    """After a face-model upgrade, move stored selfie templates to the new model."""
+    from sqlalchemy import select
+
+    from app.core.db import session_scope
+    from app.verifications.models import FaceTemplate
+    from app.vision.faces.models import TEMPLATE_MODEL_ID
+
+    try:
+        with session_scope() as session:
+            outdated = session.scalar(
+                select(FaceTemplate.id)
+                .where(
+                    FaceTemplate.source == "selfie", FaceTemplate.model_version != TEMPLATE_MODEL_ID
+                )
+                .limit(1)
+            )
+    except Exception:  # a worker must start even when the database is not there yet
+        log.exception("could not look for outdated face templates")
+        return
+    if outdated is not None:
+        celery_app.send_task("idgate.maintenance.reencode_templates")
+        log.info("queued the re-encoding of outdated face templates")

@@ -58,6 +58,45 @@ def requeue_stale_task() -> int:
     return requeue_stale(get_settings().stale_processing_after_s)
 
 
+@celery_app.task(name="idgate.retention", acks_late=True)
+def retention_task() -> int:
+    """Redact verifications past ``IDGATE_RETENTION_DAYS`` (idempotent; beat runs it)."""
+    from app.reviews.service import purge_ended_sessions
+    from app.verifications.retention import run_retention
+
+    count = run_retention()
+    with session_scope() as session:
+        purged = purge_ended_sessions(session)
+    log.info("retention: %d verifications redacted, %d ended sessions purged", count, purged)
+    return count
+
+
+# Re-encoding old face templates runs in bounded slices (well inside the task time limit)
+# and queues its own continuation while outdated templates remain.
+REENCODE_BATCHES_PER_TASK = 10
+
+
+@celery_app.task(name="idgate.maintenance.reencode_templates", acks_late=True)
+def reencode_templates_task() -> dict[str, object]:
+    """Re-encode a slice of outdated selfie templates with the current face model."""
+    from app.core.db import session_factory
+    from app.pipeline.reencode import reencode_templates
+    from app.pipeline.stages import load_artifact_image
+    from app.vision.faces import load_face_models
+
+    report = reencode_templates(
+        session_factory(),
+        load_face_models(),
+        load_artifact_image,
+        max_batches=REENCODE_BATCHES_PER_TASK,
+    )
+    # Continue only while this slice made progress: templates that cannot be converted
+    # (no image, no face) would otherwise requeue the task forever.
+    if report.remaining > len(report.skipped_ids) and report.reencoded:
+        reencode_templates_task.delay()
+    return report.to_json()
+
+
 @celery_app.task(
     name="idgate.organisations.recompute",
     acks_late=True,

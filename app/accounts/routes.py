@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from app.accounts.models import ALLOWED, BLOCKED
 from app.accounts.service import access_view, get_account, get_or_create_account, set_access
 from app.core.deps import ApiPrincipal, DbSession, require_scope
-from app.core.errors import not_found
+from app.core.errors import errors, not_found
 from app.core.idempotency import run_idempotent
 from app.verifications import models as m
 from app.verifications import service
@@ -34,7 +34,7 @@ def _access_out(account) -> AccessOut:  # type: ignore[no-untyped-def]
     )
 
 
-@router.post("/{account_id}/flag", response_model=FlagResponse)
+@router.post("/{account_id}/flag", response_model=FlagResponse, responses=errors(409))
 def flag_account(
     account_id: str,
     body: FlagRequest,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import ALLOWED, BLOCKED, AccessChange, Account
@@ -17,11 +18,19 @@ def get_account(session: Session, external_id: str) -> Account | None:
 
 
 def get_or_create_account(session: Session, external_id: str) -> Account:
+    """The account, created on first use. Safe under concurrency: when another request
+    inserts the same account first, its row is used (no unique-constraint error)."""
     account = get_account(session, external_id)
-    if account is None:
-        account = Account(external_id=external_id, access=ALLOWED)
-        session.add(account)
-        session.flush()
+    if account is not None:
+        return account
+    try:
+        with session.begin_nested():
+            account = Account(external_id=external_id, access=ALLOWED)
+            session.add(account)
+    except IntegrityError:
+        account = get_account(session, external_id)
+        if account is None:  # pragma: no cover - the winner's row must be visible now
+            raise
     return account
 
 

@@ -34,14 +34,41 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
 
     verification_ttl_hours: int = 72
+    # Images, face templates and fingerprints are deleted this many days after the decision
+    # (or after the link expired unused); decisions and the audit trail are kept.
+    retention_days: int = Field(default=30, ge=1, le=3650)
+    retention_interval_s: int = Field(default=3600, ge=60)
     challenge_ttl_s: int = 120
     max_upload_bytes: int = 15 * 1024 * 1024
     max_video_bytes: int = 40 * 1024 * 1024
+    # a whole request body (a 90-frame burst of 640x480 JPEGs is about 5 MB)
+    max_request_bytes: int = 64 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     max_selfie_frames: int = 90
+    # all images of one upload request together (a 90-frame burst of 640x480 is 27.6 MP)
+    max_request_pixels: int = 60_000_000
     task_time_limit_s: int = 300
     stale_processing_after_s: int = 600
     webhook_timeout_s: float = 5.0
+    # Webhook URLs may not point at loopback, private, link-local or metadata addresses,
+    # except hosts or networks listed here (comma-separated: "hooks.internal,10.1.0.0/16").
+    webhook_allowed_hosts: str = ""
+
+    # Throttling ("limits" notation). Storage: "memory://" (one process) or "redis://...".
+    rate_limit_storage_url: str = "memory://"
+    # failed reviewer logins from one address / against one account (then an audited lock-out)
+    rate_limit_login_address: str = "10/15 minutes"
+    rate_limit_login_account: str = "5/15 minutes"
+    # unknown short links, wrong client secrets, wrong API keys from one address
+    rate_limit_short_link_address: str = "20/10 minutes"
+    rate_limit_client_secret_address: str = "20/10 minutes"
+    rate_limit_api_key_address: str = "20/10 minutes"
+    # uploads (document, challenge, selfie) into one verification
+    rate_limit_uploads_verification: str = "60/hour"
+
+    # Reviewer console sessions: ended by logout, password change, idle time or age.
+    reviewer_session_idle_minutes: int = 30
+    reviewer_session_max_hours: int = 8
     # Four-eyes rule: approving a case escalated for a duplicate or a face mismatch needs a
     # second reviewer's confirmation.
     review_second_approval: bool = True

@@ -20,6 +20,10 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    if database_url.startswith("sqlite"):
+        from app.core.db import private_sqlite_file
+
+        private_sqlite_file(database_url)  # before Alembic's engine creates it as 0644
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -22,7 +22,10 @@ API_MESSAGES: dict[str, str] = {
     "unsupported_media_type": "This file type is not supported. Upload a JPEG, PNG or WebP photo.",
     "image_corrupt": "The image could not be read. Take or upload the photo again.",
     "image_too_large": "The image has too many pixels. Use a photo of at most 40 megapixels.",
-    "image_too_small": "The image is too small. Use a photo of at least 200 x 200 pixels.",
+    "upload_pixels_exceeded": (
+        "The photos of this upload have too many pixels together. Send smaller frames."
+    ),
+    "image_too_small": "The image is too small. Use a photo of at least 100 x 100 pixels.",
     "video_corrupt": "The video could not be read. Record it again.",
     "document_missing": "Upload a photo of your document first.",
     "selfie_missing": "Take your selfie first.",
@@ -33,6 +36,16 @@ API_MESSAGES: dict[str, str] = {
     "attempts_exceeded": "Too many attempts. This verification is closed.",
     "invalid_credentials": "Wrong email or password.",
     "already_decided": "This case was already decided.",
+    "webhook_url_refused": (
+        "Webhook URLs must point at a public address (not loopback, private, link-local or "
+        "metadata addresses)."
+    ),
+    "redacted": "The data of this verification was deleted. Ask for a new link.",
+    "already_submitted": "These photos were already sent. Wait for the result.",
+    "verification_in_progress": (
+        "This account has a verification being processed or reviewed; wait for its decision."
+    ),
+    "concurrent_request": "Another request changed this at the same time. Try again.",
     "rate_limited": "Too many requests. Wait a moment and try again.",
     "idempotency_key_reused": "This Idempotency-Key was used with a different request.",
     "idempotency_conflict": "A request with this Idempotency-Key is still in progress.",

@@ -22,8 +22,18 @@ from app.vision.faces.index import IndexHit, TemplateIndex
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_index = TemplateIndex()
-_indexed: set[str] = set()  # template ids currently in _index
+
+
+class _ModelIndex:
+    """One template model's index and the template ids currently in it."""
+
+    def __init__(self) -> None:
+        self.index = TemplateIndex()
+        self.indexed: set[str] = set()
+
+
+# Templates of different models live in different spaces: one index per template model.
+_indexes: dict[str, _ModelIndex] = {}
 
 
 def _aad(template_id: str) -> bytes:
@@ -38,15 +48,22 @@ def seal_encoding(template_id: str, encoding: np.ndarray) -> bytes:
 
 
 def open_encoding(template: FaceTemplate) -> np.ndarray:
+    """Decrypt a stored template."""
     raw = decrypt(get_keys().storage_key, template.encrypted_encoding, _aad(template.id))
     return np.frombuffer(raw, dtype="<f4").astype(np.float32)
 
 
-def sync_index(session: Session) -> TemplateIndex:
-    """Bring the process-wide index up to date with the face_templates table."""
+def sync_index(session: Session, template_model_id: str) -> TemplateIndex:
+    """Bring the process-wide index of one template model up to date with the
+    face_templates table (only selfie templates of that model are searched)."""
     with _lock:
+        state = _indexes.setdefault(template_model_id, _ModelIndex())
+        _index, _indexed = state.index, state.indexed
         rows = session.execute(
-            select(FaceTemplate.id, FaceTemplate.account_id).where(FaceTemplate.source == "selfie")
+            select(FaceTemplate.id, FaceTemplate.account_id).where(
+                FaceTemplate.source == "selfie",
+                FaceTemplate.model_version == template_model_id,
+            )
         ).all()
         live = {row.id: row.account_id for row in rows}
         for key in [k for k in _indexed if k not in live]:
@@ -79,10 +96,14 @@ def sync_index(session: Session) -> TemplateIndex:
 
 
 def search_faces(
-    session: Session, encoding: np.ndarray, account_id: str, max_distance: float
+    session: Session,
+    encoding: np.ndarray,
+    account_id: str,
+    max_distance: float,
+    template_model_id: str,
 ) -> list[IndexHit]:
-    """Other accounts' selfie templates within ``max_distance`` of ``encoding``."""
-    index = sync_index(session)
+    """Other accounts' selfie templates of the same model within ``max_distance``."""
+    index = sync_index(session, template_model_id)
     with _lock:
         return index.search(encoding, max_distance=max_distance, exclude_group=account_id, limit=20)
 

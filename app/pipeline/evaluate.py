@@ -25,7 +25,7 @@ from app.policy import (
 from app.vision.document.quality import QualityThresholds
 from app.vision.document.reader import DocumentReading, read_document
 from app.vision.document.viz import compare_printed_with_mrz, read_printed_fields
-from app.vision.faces import FaceAnalysis, FaceModels, analyse_face
+from app.vision.faces import FaceAnalysis, FaceModels, analyse_face, analyse_selfie_burst
 from app.vision.faces.index import IndexHit
 from app.vision.liveness.verify import LivenessResult, verify_liveness
 
@@ -212,13 +212,20 @@ def evaluate_selfie(
     policy: Policy,
     models: FaceModels,
 ) -> SelfieEvaluation:
-    """Verify the liveness challenge (if any), pick the selfie frame, analyse its face."""
+    """Verify the liveness challenge (if any), pick the selfie frame, build the template.
+
+    With a live burst, the template averages the best several near-frontal, sharp frames
+    (the liveness check's chosen frame first); a still selfie gives a one-frame template.
+    """
     liveness: LivenessResult | None = None
     selfie = frames[0]
+    preferred: tuple[int, ...] = ()
     if challenge and len(frames) > 1 and timestamps_s is not None:
         liveness = verify_liveness(frames, timestamps_s, challenge, models=models)
         if liveness.best_frame_index is not None:
             selfie = frames[liveness.best_frame_index]
+            preferred = (liveness.best_frame_index,)
+        preferred += tuple(getattr(liveness, "frontal_frame_indices", ()))
         liveness_check = CheckResult(
             kind="liveness",
             outcome="pass" if liveness.live else "fail",
@@ -236,7 +243,12 @@ def evaluate_selfie(
             details=_frozen({"why": "a still selfie carries no liveness evidence"}),
             model_version=LIVENESS_MODEL_VERSION,
         )
-    face = analyse_face(selfie, role="selfie", models=models, thresholds=policy.face_quality)
+    if len(frames) > 1:
+        face = analyse_selfie_burst(
+            frames, models=models, preferred_indices=preferred, thresholds=policy.face_quality
+        )
+    else:
+        face = analyse_face(selfie, role="selfie", models=models, thresholds=policy.face_quality)
     selfie_check = CheckResult(
         kind="selfie",
         outcome="pass" if face.sample is not None and face.faces_found == 1 else "fail",
@@ -246,6 +258,7 @@ def evaluate_selfie(
             {
                 "faces_found": face.faces_found,
                 "width_px": face.sample.width_px if face.sample else None,
+                "template_frames": face.sample.template_frames if face.sample else 0,
             }
         ),
         model_version=models.version,
@@ -283,11 +296,15 @@ def evaluate_duplicates(
     document_linked_accounts: Sequence[str],
     *,
     policy: Policy,
+    template_model_id: str,
     model_version: str,
 ) -> CheckResult:
+    """The duplicate check from face hits (templates of ``template_model_id``) and
+    accounts sharing the document's fingerprint."""
     return duplicate_check(
         face_hits,
         policy,
+        template_model_id=template_model_id,
         document_linked_accounts=document_linked_accounts,
         model_version=model_version,
     )

@@ -46,7 +46,13 @@ from app.verifications.models import (
     Verification,
 )
 from app.verifications.service import enqueue_stage, live_artifacts, store_artifact
-from app.vision.faces import FaceAnalysis, FaceModels, FaceSample, load_face_models
+from app.vision.faces import (
+    FaceAnalysis,
+    FaceModels,
+    FaceSample,
+    analyse_face,
+    load_face_models,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +60,8 @@ STAGES = ("document", "selfie", "face", "decide")
 NEXT_STAGE = {"document": "selfie", "selfie": "face", "face": "decide", "decide": None}
 
 
-def _load_image(artifact: Artifact) -> Any:
+def load_artifact_image(artifact: Artifact) -> Any:
+    """Decrypt and decode a stored image artifact (RGB)."""
     settings = get_settings()
     assert artifact.storage_key is not None
     data = get_blob_store().get(artifact.storage_key)
@@ -173,10 +180,10 @@ def _document(
         return "no_document"
     back = live_artifacts(session, attempt.id, ("document_back",))
     result = evaluate.evaluate_document(
-        _load_image(front[-1]),
+        load_artifact_image(front[-1]),
         today=date.today(),
         models=models,
-        back=_load_image(back[-1]) if back else None,
+        back=load_artifact_image(back[-1]) if back else None,
         thresholds=policy.document_quality,
     )
     _save_checks(session, attempt, result.checks)
@@ -213,11 +220,11 @@ def _selfie(
             select(LivenessChallenge).where(LivenessChallenge.attempt_id == attempt.id)
         )
         challenge = list(row.actions) if row else None
-        images = [_load_image(a) for a in frames]
+        images = [load_artifact_image(a) for a in frames]
         times = [float(a.captured_at_s or 0.0) for a in frames]
     else:
         stills = live_artifacts(session, attempt.id, ("selfie",))
-        images = [_load_image(stills[-1])]
+        images = [load_artifact_image(stills[-1])]
         times = None
     result = evaluate.evaluate_selfie(images, times, challenge, policy=policy, models=models)
     checks = list(result.checks)
@@ -231,6 +238,7 @@ def _selfie(
             "width_px": sample.width_px,
             "sharpness": float(sample.sharpness),
             "yaw_deg": sample.yaw_deg,
+            "template_frames": sample.template_frames,
         }
         details["faces_found"] = result.face.faces_found
         checks[-1] = CheckResult(
@@ -246,7 +254,7 @@ def _selfie(
             verification_id=verification.id,
             account_id=verification.account_id,
             source="selfie",
-            model_version=models.version,
+            model_version=sample.model_id,  # the template space the duplicate index keys on
             encrypted_encoding=b"",
         )
         template.encrypted_encoding = seal_encoding(template.id, sample.encoding)
@@ -276,8 +284,14 @@ def _derived_artifact(
     )
 
 
-def _selfie_analysis(session: Session, attempt: Attempt, selfie_check: CheckRecord) -> FaceAnalysis:
-    """Rebuild the selfie's FaceAnalysis from its check and its (encrypted) template."""
+def _selfie_analysis(
+    session: Session, attempt: Attempt, selfie_check: CheckRecord, models: FaceModels
+) -> FaceAnalysis:
+    """Rebuild the selfie's FaceAnalysis from its check and its (encrypted) template.
+
+    A template of another model (the selfie stage ran before a model upgrade) is not
+    compared: the stored chosen frame is analysed again with the current model.
+    """
     from app.pipeline.duplicates import open_encoding
 
     details = selfie_check.details or {}
@@ -291,6 +305,15 @@ def _selfie_analysis(session: Session, attempt: Attempt, selfie_check: CheckReco
     )
     sample_info = details.get("sample")
     sample = None
+    if (
+        template is not None
+        and sample_info is not None
+        and template.model_version != models.template_model_id
+    ):
+        chosen = live_artifacts(session, attempt.id, ("selfie_best",))
+        if chosen:
+            return analyse_face(load_artifact_image(chosen[-1]), role="selfie", models=models)
+        template = None
     if template is not None and sample_info is not None:
         sample = FaceSample(
             box=tuple(sample_info["box"]),
@@ -298,6 +321,8 @@ def _selfie_analysis(session: Session, attempt: Attempt, selfie_check: CheckReco
             width_px=int(sample_info["width_px"]),
             sharpness=float(sample_info["sharpness"]),
             yaw_deg=sample_info.get("yaw_deg"),
+            model_id=template.model_version,
+            template_frames=int(sample_info.get("template_frames", 1)),
         )
     return FaceAnalysis(
         faces_found=int(details.get("faces_found", 0)),
@@ -314,16 +339,18 @@ def _face(
     models: FaceModels,
 ) -> str:
     checks = _checks(session, attempt.id)
-    selfie = _selfie_analysis(session, attempt, checks["selfie"])
+    selfie = _selfie_analysis(session, attempt, checks["selfie"], models)
     portrait_rows = live_artifacts(session, attempt.id, ("portrait",))
-    portrait = _load_image(portrait_rows[-1]) if portrait_rows else None
+    portrait = load_artifact_image(portrait_rows[-1]) if portrait_rows else None
     _portrait_face, match = evaluate.evaluate_face_match(
         selfie, portrait, policy=policy, models=models
     )
     hits = []
-    if selfie.sample is not None:
+    template_model_id = models.template_model_id
+    radius = policy.duplicate_radius_for(template_model_id)
+    if selfie.sample is not None and radius is not None:
         hits = search_faces(
-            session, selfie.sample.encoding, verification.account_id, policy.duplicate_max_distance
+            session, selfie.sample.encoding, verification.account_id, radius, template_model_id
         )
     fingerprint = session.scalar(
         select(DocumentFingerprint.fingerprint)
@@ -336,7 +363,11 @@ def _face(
         else []
     )
     duplicates = evaluate.evaluate_duplicates(
-        hits, doc_accounts, policy=policy, model_version=models.version
+        hits,
+        doc_accounts,
+        policy=policy,
+        template_model_id=template_model_id,
+        model_version=models.version,
     )
     _save_checks(session, attempt, [match, _named_accounts(session, duplicates)])
     return "face_checked"

@@ -19,6 +19,7 @@ def _sample_json(sample: FaceSample) -> dict[str, Any]:
         "width_px": sample.width_px,
         "sharpness": round(sample.sharpness, 4),
         "yaw_deg": None if sample.yaw_deg is None else round(sample.yaw_deg, 1),
+        "template_frames": sample.template_frames,
     }
 
 
@@ -50,7 +51,27 @@ def face_match_check(
             details=MappingProxyType(details),
             model_version=model_version,
         )
-    result = compare_faces(selfie.sample.encoding, portrait.sample.encoding, policy.face_bands)
+    model_id = selfie.sample.model_id
+    details["template_model_id"] = model_id
+    if portrait.sample.model_id != model_id:
+        raise ValueError(
+            f"templates of different models cannot be compared: {model_id!r} and "
+            f"{portrait.sample.model_id!r}"
+        )
+    bands = policy.face_bands_for(model_id)
+    if bands is None:
+        # No calibrated thresholds for this model: a distance means nothing, so the
+        # check cannot pass; a human compares the faces.
+        details["why"] = f"the policy has no face bands for template model {model_id!r}"
+        return CheckResult(
+            kind="face_match",
+            outcome="inconclusive",
+            score=None,
+            reason_codes=("face_model_not_calibrated",),
+            details=MappingProxyType(details),
+            model_version=model_version,
+        )
+    result = compare_faces(selfie.sample.encoding, portrait.sample.encoding, bands)
     details.update(result.to_json())
     details["selfie"] = _sample_json(selfie.sample)
     details["portrait"] = _sample_json(portrait.sample)
@@ -68,17 +89,24 @@ def duplicate_check(
     face_hits: Sequence[IndexHit],
     policy: Policy,
     *,
+    template_model_id: str,
     document_linked_accounts: Sequence[str] = (),
     model_version: str | None = None,
 ) -> CheckResult:
     """Duplicate-identity check from 1:N face hits and accounts sharing the document key.
 
-    Hits farther than the policy's duplicate radius are ignored. Any remaining hit ->
-    fail with ``duplicate_face`` / ``duplicate_document`` and ``linked_accounts``.
+    ``face_hits`` come from a search among templates of ``template_model_id`` only. Hits
+    farther than that model's duplicate radius are ignored. Any remaining hit -> fail with
+    ``duplicate_face`` / ``duplicate_document`` and ``linked_accounts``. A model the policy
+    has no radius for cannot clear the face side: ``face_model_not_calibrated`` (review).
     """
-    radius = policy.duplicate_max_distance
-    close = sorted((h for h in face_hits if h.distance <= radius), key=lambda h: h.distance)
-    codes: list[str] = []
+    radius = policy.duplicate_radius_for(template_model_id)
+    close = (
+        sorted((h for h in face_hits if h.distance <= radius), key=lambda h: h.distance)
+        if radius is not None
+        else []
+    )
+    codes: list[str] = [] if radius is not None else ["face_model_not_calibrated"]
     if close:
         codes.append("duplicate_face")
     if document_linked_accounts:
@@ -91,6 +119,7 @@ def duplicate_check(
         ],
         "document_linked_accounts": list(document_linked_accounts),
         "max_distance": radius,
+        "template_model_id": template_model_id,
     }
     return CheckResult(
         kind="duplicates",

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from types import MappingProxyType
 from typing import Any, Literal
 
 import yaml
@@ -34,12 +35,29 @@ class PolicyError(ValueError):
 
 
 @dataclass(frozen=True)
-class FacePolicy:
-    """Face bands, the duplicate radius and capture quality limits."""
+class ModelFaceBands:
+    """The thresholds that turn one template model's distances into decisions."""
 
-    bands: MatchBands
-    duplicate_max_distance: float
+    bands: MatchBands  # selfie vs ID portrait
+    duplicate_max_distance: float  # selfie vs other accounts' selfies
+
+
+@dataclass(frozen=True)
+class FacePolicy:
+    """Face bands and duplicate radius per template model, and capture quality limits.
+
+    Distances of different models live on different scales, so thresholds are keyed by
+    the template model id (``app.vision.faces.TEMPLATE_MODEL_ID``): a policy can never
+    apply one model's thresholds to another's scores, and a model without an entry can
+    neither match nor search for duplicates.
+    """
+
+    models: Mapping[str, ModelFaceBands]
     quality: FaceQualityThresholds
+
+    def for_model(self, model_id: str) -> ModelFaceBands | None:
+        """The thresholds calibrated for ``model_id``, or None."""
+        return self.models.get(model_id)
 
 
 @dataclass(frozen=True)
@@ -85,10 +103,15 @@ class Policy:
     ocr_min_confidence: float
     required_checks: frozenset[str]
 
-    @property
-    def face_bands(self) -> MatchBands:
-        """Distance bands for selfie-vs-portrait matching."""
-        return self.face.bands
+    def face_bands_for(self, model_id: str) -> MatchBands | None:
+        """Selfie-vs-ID-portrait distance bands of one template model (None: not calibrated)."""
+        found = self.face.for_model(model_id)
+        return found.bands if found is not None else None
+
+    def duplicate_radius_for(self, model_id: str) -> float | None:
+        """1:N duplicate search radius of one template model (None: not calibrated)."""
+        found = self.face.for_model(model_id)
+        return found.duplicate_max_distance if found is not None else None
 
     @property
     def face_quality(self) -> FaceQualityThresholds:
@@ -99,11 +122,6 @@ class Policy:
     def document_quality(self) -> QualityThresholds:
         """Capture-quality limits handed to ``read_document``."""
         return self.documents.capture
-
-    @property
-    def duplicate_max_distance(self) -> float:
-        """Search radius for the 1:N duplicate-face search."""
-        return self.face.duplicate_max_distance
 
 
 class _Section:
@@ -167,15 +185,35 @@ class _Section:
             raise PolicyError(f"unknown key(s){where}: {', '.join(unknown)}")
 
 
-def _parse_face(face: _Section) -> FacePolicy:
-    match_max = face.number("match_max_distance", low=0.05, high=1.5)
-    mismatch_min = face.number("mismatch_min_distance", low=0.05, high=1.5)
+_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,79}$")
+
+
+def _parse_model_bands(section: _Section) -> ModelFaceBands:
+    match_max = section.number("match_max_distance", low=0.05, high=2.0)
+    mismatch_min = section.number("mismatch_min_distance", low=0.05, high=2.0)
     if match_max > mismatch_min:
         raise PolicyError(
-            f"face: match_max_distance ({match_max}) must not exceed "
+            f"{section.path}: match_max_distance ({match_max}) must not exceed "
             f"mismatch_min_distance ({mismatch_min})"
         )
-    duplicate = face.number("duplicate_max_distance", low=0.05, high=1.5)
+    duplicate = section.number("duplicate_max_distance", low=0.05, high=2.0)
+    section.finish()
+    return ModelFaceBands(
+        bands=MatchBands(match_max_distance=match_max, mismatch_min_distance=mismatch_min),
+        duplicate_max_distance=duplicate,
+    )
+
+
+def _parse_face(face: _Section) -> FacePolicy:
+    models_section = face.section("models")
+    if not models_section.raw:
+        raise PolicyError("face.models: at least one template model needs its bands")
+    models: dict[str, ModelFaceBands] = {}
+    for model_id in list(models_section.raw):
+        if not isinstance(model_id, str) or not _MODEL_ID.match(model_id):
+            raise PolicyError(f"face.models: {model_id!r} is not a template model id")
+        models[model_id] = _parse_model_bands(models_section.section(model_id))
+    models_section.finish()
     q = face.section("quality")
     quality = FaceQualityThresholds(
         min_selfie_face_width_px=q.integer("min_selfie_face_width_px", low=1, high=4096),
@@ -187,11 +225,7 @@ def _parse_face(face: _Section) -> FacePolicy:
     )
     q.finish()
     face.finish()
-    return FacePolicy(
-        bands=MatchBands(match_max_distance=match_max, mismatch_min_distance=mismatch_min),
-        duplicate_max_distance=duplicate,
-        quality=quality,
-    )
+    return FacePolicy(models=MappingProxyType(models), quality=quality)
 
 
 def _parse_capture_quality(section: _Section) -> QualityThresholds:

@@ -208,8 +208,20 @@ def _codes_of(check: CheckResult, policy: Policy) -> list[str]:
         codes.append("liveness_failed" if check.kind == "liveness" else "check_inconclusive")
     if check.kind == "face_match":
         distance = check.details.get("distance")
-        if isinstance(distance, int | float) and not isinstance(distance, bool):
-            band = policy.face_bands.band(float(distance))
+        model_id = check.details.get("template_model_id")
+        bands = policy.face_bands_for(model_id) if isinstance(model_id, str) else None
+        if (
+            bands is None
+            and isinstance(distance, int | float)
+            and "face_model_not_calibrated" not in codes
+        ):
+            codes.append("face_model_not_calibrated")
+        if (
+            bands is not None
+            and isinstance(distance, int | float)
+            and not isinstance(distance, bool)
+        ):
+            band = bands.band(float(distance))
             if band == "review":
                 codes.append("face_match_uncertain")
             elif band == "mismatch":

@@ -47,6 +47,8 @@ REASON_MESSAGES: Mapping[str, str] = MappingProxyType(
         "A reviewer will look at your case.",
         "face_match_uncertain": "We could not confidently match your selfie to your document "
         "photo. A reviewer will look at your case.",
+        "face_model_not_calibrated": "We could not compare your selfie with your document "
+        "automatically. A reviewer will look at your case.",
         "duplicate_face": "Your verification needs a manual review.",
         "duplicate_document": "Your verification needs a manual review.",
         # lifecycle
@@ -104,6 +106,7 @@ FIXED_ACTIONS: Mapping[str, Action] = MappingProxyType(
         "data_mismatch": "review",
         "face_mismatch": "review",  # a face mismatch alone never auto-declines
         "face_match_uncertain": "review",
+        "face_model_not_calibrated": "review",  # no thresholds for this template model
         "liveness_not_checked": "review",
         "duplicate_face": "review",
         "duplicate_document": "review",

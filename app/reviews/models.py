@@ -39,3 +39,22 @@ class ReviewCase(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = created_column()
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ReviewerSession(Base):
+    """A console login. The cookie holds a random token; only its SHA-256 is stored.
+
+    A session ends at logout, when the reviewer's password changes or the reviewer is
+    deactivated (``revoked_at``), after idle time (``last_seen_at``) or at ``expires_at``.
+    """
+
+    __tablename__ = "reviewer_sessions"
+
+    id: Mapped[str] = id_column("rses")
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("reviewers.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = created_column()
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
 from app.accounts.models import Account
+from app.core import throttle
 from app.core.audit import record
+from app.core.config import get_settings
 from app.core.deps import (
     SESSION_COOKIE,
+    AdminReviewer,
     CurrentReviewer,
     DbSession,
     csrf_token_for,
-    make_session_cookie,
+    revoke_reviewer_sessions,
+    start_reviewer_session,
 )
-from app.core.errors import ApiError, not_found
+from app.core.errors import ApiError, errors, not_found
 from app.core.models import AuditEvent
 from app.reviews import service
 from app.reviews.models import ReviewCase, Reviewer
@@ -82,14 +86,38 @@ def _email(session: DbSession, reviewer_id: str | None) -> str | None:
     return reviewer.email if reviewer else None
 
 
-@router.post("/login", response_model=LoginOut)
-def login(body: LoginRequest, response: Response, session: DbSession) -> LoginOut:
-    reviewer = service.authenticate(session, body.email, body.password)
-    session.commit()
-    cookie = make_session_cookie(reviewer.id)
+def _set_cookie(response: Response, cookie: str) -> None:
+    settings = get_settings()
     response.set_cookie(
-        SESSION_COOKIE, cookie, httponly=True, samesite="strict", secure=False, max_age=8 * 3600
+        SESSION_COOKIE,
+        cookie,
+        httponly=True,
+        samesite="strict",
+        secure=settings.public_base_url.startswith("https://"),
+        max_age=settings.reviewer_session_max_hours * 3600,
     )
+
+
+@router.post("/login", response_model=LoginOut, responses=errors(401, 422, 429))
+def login(body: LoginRequest, response: Response, session: DbSession) -> LoginOut:
+    """Open a console session. Failed logins are audited and throttled per address and per
+    account; an account that reaches its limit is locked out for a while (audited)."""
+    email = body.email.strip().lower()
+    throttle.check_address("login_address")
+    throttle.check("login_account", email)
+    try:
+        reviewer = service.authenticate(session, email, body.password)
+    except ApiError:
+        session.rollback()
+        throttle.fail_address("login_address")
+        throttle.hit("login_account", email)
+        locked = not throttle.allowed("login_account", email)
+        service.record_failed_login(session, email, throttle.client_address(), locked_out=locked)
+        session.commit()
+        raise
+    cookie = start_reviewer_session(session, reviewer.id)
+    session.commit()
+    _set_cookie(response, cookie)
     return LoginOut(
         reviewer_id=reviewer.id,
         email=reviewer.email,
@@ -98,11 +126,93 @@ def login(body: LoginRequest, response: Response, session: DbSession) -> LoginOu
     )
 
 
-@router.post("/logout", status_code=204)
-def logout(response: Response, reviewer: CurrentReviewer) -> Response:
+@router.post("/logout", status_code=204, responses=errors(401, 403))
+def logout(
+    request: Request, response: Response, session: DbSession, reviewer: CurrentReviewer
+) -> Response:
+    """End this console session on the server (the cookie stops working everywhere)."""
+    revoke_reviewer_sessions(
+        session, reviewer.id, "logout", token=request.cookies.get(SESSION_COOKIE)
+    )
+    record(session, reviewer.actor, "reviewer.logout", "reviewer", reviewer.id)
+    session.commit()
     response.delete_cookie(SESSION_COOKIE)
     response.status_code = 204
     return response
+
+
+class PasswordChange(BaseModel):
+    current_password: str
+    new_password: str = Field(min_length=12, max_length=200)
+
+
+@router.post("/password", status_code=204, responses=errors(401, 403, 422))
+def change_password(
+    body: PasswordChange, response: Response, session: DbSession, reviewer: CurrentReviewer
+) -> Response:
+    """Change the logged-in reviewer's password; every session of theirs ends (log in again)."""
+    account = session.get(Reviewer, reviewer.id)
+    assert account is not None
+    service.verify_password(account, body.current_password)
+    service.set_password(session, account, body.new_password, reviewer.actor)
+    session.commit()
+    response.delete_cookie(SESSION_COOKIE)
+    response.status_code = 204
+    return response
+
+
+class ReviewerIn(BaseModel):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=12, max_length=200)
+    role: str = Field(default="reviewer", description="reviewer | admin")
+
+
+class ReviewerOut(BaseModel):
+    id: str
+    email: str
+    role: str
+    active: bool
+
+
+def _reviewer_out(r: Reviewer) -> ReviewerOut:
+    return ReviewerOut(id=r.id, email=r.email, role=r.role, active=r.active)
+
+
+@router.get("/reviewers", response_model=list[ReviewerOut], responses=errors(401, 403))
+def list_reviewers(session: DbSession, admin: AdminReviewer) -> list[ReviewerOut]:
+    """Console users (admin role only)."""
+    return [_reviewer_out(r) for r in session.scalars(select(Reviewer).order_by(Reviewer.email))]
+
+
+@router.post(
+    "/reviewers", status_code=201, response_model=ReviewerOut, responses=errors(401, 403, 409, 422)
+)
+def add_reviewer(body: ReviewerIn, session: DbSession, admin: AdminReviewer) -> ReviewerOut:
+    """Create a console user (admin role only)."""
+    try:
+        reviewer = service.create_reviewer(
+            session, body.email, body.password, body.role, actor=admin.actor
+        )
+    except ValueError as exc:
+        code = 409 if "already exists" in str(exc) else 422
+        raise ApiError(code, "validation_error" if code == 422 else "conflict", str(exc)) from exc
+    session.commit()
+    return _reviewer_out(reviewer)
+
+
+@router.post(
+    "/reviewers/{reviewer_id}/deactivate",
+    response_model=ReviewerOut,
+    responses=errors(401, 403, 404),
+)
+def deactivate_reviewer(reviewer_id: str, session: DbSession, admin: AdminReviewer) -> ReviewerOut:
+    """Disable a console user and end their sessions (admin role only)."""
+    reviewer = session.get(Reviewer, reviewer_id)
+    if reviewer is None:
+        raise not_found("reviewer")
+    service.deactivate(session, reviewer, admin.actor)
+    session.commit()
+    return _reviewer_out(reviewer)
 
 
 @router.get("/me")
@@ -269,7 +379,7 @@ def manual_review_requests(
     return out
 
 
-@router.post("/cases/{case_id}/claim", response_model=CaseOut)
+@router.post("/cases/{case_id}/claim", response_model=CaseOut, responses=errors(409))
 def claim_case(case_id: str, session: DbSession, reviewer: CurrentReviewer) -> CaseOut:
     case = session.get(ReviewCase, case_id)
     if case is None:
@@ -279,7 +389,7 @@ def claim_case(case_id: str, session: DbSession, reviewer: CurrentReviewer) -> C
     return _case_out(session, case)
 
 
-@router.post("/cases/{case_id}/decision", response_model=CaseOut)
+@router.post("/cases/{case_id}/decision", response_model=CaseOut, responses=errors(409))
 def decide_case(
     case_id: str, body: DecideRequest, session: DbSession, reviewer: CurrentReviewer
 ) -> CaseOut:

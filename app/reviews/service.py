@@ -45,7 +45,12 @@ REVIEW_DECISIONS = {
 
 
 def create_reviewer(
-    session: Session, email: str, password: str, role: str = "reviewer"
+    session: Session,
+    email: str,
+    password: str,
+    role: str = "reviewer",
+    *,
+    actor: Actor = Actor("system"),
 ) -> Reviewer:
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
@@ -60,7 +65,7 @@ def create_reviewer(
     session.add(reviewer)
     record(
         session,
-        Actor("system"),
+        actor,
         "reviewer.created",
         "reviewer",
         reviewer.id,
@@ -68,6 +73,65 @@ def create_reviewer(
         role=role,
     )
     return reviewer
+
+
+def verify_password(reviewer: Reviewer, password: str) -> None:
+    """401 ``invalid_credentials`` unless ``password`` is the reviewer's."""
+    try:
+        _hasher.verify(reviewer.password_hash, password)
+    except (VerificationError, InvalidHashError) as exc:
+        raise ApiError(401, "invalid_credentials") from exc
+
+
+def set_password(session: Session, reviewer: Reviewer, password: str, actor: Actor) -> None:
+    """Replace the password and end every console session of the reviewer."""
+    from app.core.deps import revoke_reviewer_sessions
+
+    if len(password) < 12:
+        raise ApiError(422, "validation_error", "The password must have at least 12 characters.")
+    reviewer.password_hash = _hasher.hash(password)
+    ended = revoke_reviewer_sessions(session, reviewer.id, "password_changed")
+    record(
+        session, actor, "reviewer.password_changed", "reviewer", reviewer.id, sessions_ended=ended
+    )
+
+
+def deactivate(session: Session, reviewer: Reviewer, actor: Actor) -> None:
+    """Disable a console user and end their sessions."""
+    from app.core.deps import revoke_reviewer_sessions
+
+    reviewer.active = False
+    ended = revoke_reviewer_sessions(session, reviewer.id, "deactivated")
+    record(session, actor, "reviewer.deactivated", "reviewer", reviewer.id, sessions_ended=ended)
+
+
+def purge_ended_sessions(session: Session, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete console sessions that expired or were revoked more than ``older_than`` ago."""
+    from sqlalchemy import delete, or_
+
+    from app.reviews.models import ReviewerSession
+
+    cutoff = utcnow() - older_than
+    result = session.execute(
+        delete(ReviewerSession).where(
+            or_(ReviewerSession.expires_at < cutoff, ReviewerSession.revoked_at < cutoff)
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def record_failed_login(session: Session, email: str, address: str, *, locked_out: bool) -> None:
+    """Audit a failed login (and the lock-out it caused). Unknown emails are kept as a hash."""
+    from app.core.security import sha256_hex
+
+    reviewer = session.scalar(select(Reviewer).where(Reviewer.email == email))
+    subject_type, subject_id = (
+        ("reviewer", reviewer.id) if reviewer else ("reviewer_email", sha256_hex(email)[:32])
+    )
+    actor = Actor("anonymous", address[:80])
+    record(session, actor, "reviewer.login_failed", subject_type, subject_id, address=address)
+    if locked_out:
+        record(session, actor, "reviewer.locked_out", subject_type, subject_id, address=address)
 
 
 def authenticate(session: Session, email: str, password: str) -> Reviewer:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from starlette.datastructures import FormData
 
 from app.accounts.models import Account
 from app.accounts.service import get_or_create_account
+from app.core.config import get_settings
 from app.core.deps import ApiPrincipal, DbSession, client_secret_header, require_scope
-from app.core.errors import ApiError, not_found
+from app.core.errors import ApiError, errors, not_found
 from app.core.idempotency import run_idempotent
 from app.core.reasons import message_for
 from app.policy import Policy
@@ -57,7 +61,7 @@ def _get(session: DbSession, verification_id: str) -> Verification:
     return verification
 
 
-@platform.post("", status_code=201, response_model=VerificationLink)
+@platform.post("", status_code=201, response_model=VerificationLink, responses=errors(409))
 def create_verification(
     body: CreateVerificationRequest,
     session: DbSession,
@@ -120,7 +124,7 @@ def read_verification(
     return verification_out(session, verification)
 
 
-@platform.post("/{verification_id}/cancel", response_model=VerificationOut)
+@platform.post("/{verification_id}/cancel", response_model=VerificationOut, responses=errors(409))
 def cancel_verification(
     verification_id: str, session: DbSession, principal: WriteKey
 ) -> VerificationOut:
@@ -130,7 +134,7 @@ def cancel_verification(
     return verification_out(session, verification)
 
 
-@platform.post("/{verification_id}/redact", response_model=VerificationOut)
+@platform.post("/{verification_id}/redact", response_model=VerificationOut, responses=errors(409))
 def redact_verification(
     verification_id: str, session: DbSession, principal: WriteKey
 ) -> VerificationOut:
@@ -148,7 +152,9 @@ def _client(session: DbSession, verification_id: str, secret: str | None) -> Ver
     return service.authenticate_client(session, verification_id, secret)
 
 
-@capture.post("/{verification_id}/challenge", response_model=ChallengeOut)
+@capture.post(
+    "/{verification_id}/challenge", response_model=ChallengeOut, responses=errors(409, 410)
+)
 def start_challenge(verification_id: str, session: DbSession, secret: ClientSecret) -> ChallengeOut:
     """Issue a single-use liveness challenge (2-3 actions, expires in about two minutes)."""
     verification = _client(session, verification_id, secret)
@@ -163,9 +169,14 @@ def start_challenge(verification_id: str, session: DbSession, secret: ClientSecr
     )
 
 
-@capture.post("/{verification_id}/document", response_model=UploadOut)
+@capture.post(
+    "/{verification_id}/document",
+    response_model=UploadOut,
+    responses=errors(401, 409, 410, 413, 422, 429),
+)
 async def upload_document(
     verification_id: str,
+    request: Request,
     session: DbSession,
     secret: ClientSecret,
     file: Annotated[UploadFile, File()],
@@ -173,10 +184,17 @@ async def upload_document(
 ) -> UploadOut:
     """Store one side of the document and answer at once whether the photo is good enough
     (blur, glare, cropping, resolution), so that the user can retake it straight away."""
-    verification = _client(session, verification_id, secret)
-    data = await _read_limited(file)
-    artifact, image = service.upload_document(session, verification, side, data)
-    session.commit()
+    _one_file_per_field(await request.form(), "file", "side")
+    verification = await run_in_threadpool(_client, session, verification_id, secret)
+    data = await _read_limited(file, get_settings().max_upload_bytes)
+
+    def _store():  # type: ignore[no-untyped-def]
+        # decoding is CPU work: off the event loop, so one upload cannot stall the API
+        artifact, image = service.upload_document(session, verification, side, data)
+        session.commit()
+        return artifact, image
+
+    artifact, image = await run_in_threadpool(_store)
     verdict = await run_in_threadpool(_capture_verdict, image.rgb)
     return UploadOut(
         artifact_ids=[artifact.id],
@@ -200,36 +218,74 @@ def _capture_verdict(rgb):  # type: ignore[no-untyped-def]
     return capture_verdict(rgb, today=date.today(), thresholds=get_policy().document_quality)
 
 
-@capture.post("/{verification_id}/selfie", response_model=UploadOut)
+@capture.post(
+    "/{verification_id}/selfie",
+    response_model=UploadOut,
+    responses=errors(401, 403, 409, 410, 413, 422, 429),
+)
 async def upload_selfie(
     verification_id: str,
+    request: Request,
     session: DbSession,
     secret: ClientSecret,
-    files: Annotated[list[UploadFile], File()],
+    files: Annotated[list[UploadFile], File(min_length=1)],
     nonce: Annotated[str | None, Form()] = None,
     timestamps: Annotated[
-        str | None, Form(description="JSON list of seconds, one per frame")
+        str | None, Form(description="JSON list of seconds, one per frame, increasing")
     ] = None,
 ) -> UploadOut:
-    """A still selfie, or the liveness burst (frames + timestamps, or one video) with the nonce."""
-    verification = _client(session, verification_id, secret)
-    times: list[float] | None = None
-    if timestamps:
-        try:
-            times = [float(t) for t in json.loads(timestamps)]
-        except (ValueError, TypeError) as exc:
-            raise ApiError(
-                422, "validation_error", "timestamps must be a JSON list of numbers"
-            ) from exc
-    blobs = [await _read_limited(f) for f in files]
-    stored = service.upload_selfie(session, verification, blobs, timestamps_s=times, nonce=nonce)
-    session.commit()
+    """A still selfie (one image), or the liveness burst (frames + timestamps, or one video)
+    with the challenge's nonce."""
+    _one_file_per_field(await request.form(), "nonce", "timestamps")
+    settings = get_settings()
+    verification = await run_in_threadpool(_client, session, verification_id, secret)
+    if len(files) > settings.max_selfie_frames:
+        raise ApiError(422, "validation_error", f"at most {settings.max_selfie_frames} frames")
+    if not nonce and len(files) > 1:
+        raise ApiError(422, "validation_error", "a still selfie is one image")
+    times = _parse_timestamps(timestamps) if timestamps else None
+    limit = settings.max_video_bytes if nonce and len(files) == 1 else settings.max_upload_bytes
+    blobs = [await _read_limited(f, limit) for f in files]
+
+    def _store():  # type: ignore[no-untyped-def]
+        # decoding is CPU work: off the event loop, so one upload cannot stall the API
+        stored = service.upload_selfie(
+            session, verification, blobs, timestamps_s=times, nonce=nonce
+        )
+        session.commit()
+        return stored
+
+    stored = await run_in_threadpool(_store)
     return UploadOut(
         artifact_ids=[a.id for a in stored], kind=stored[0].kind, status=verification.status
     )
 
 
-@capture.post("/{verification_id}/submit", response_model=SessionStatus)
+def _parse_timestamps(text: str) -> list[float]:
+    """Capture times: a JSON list of finite numbers, strictly increasing."""
+    try:
+        values = json.loads(text)
+        if not isinstance(values, list) or len(values) > get_settings().max_selfie_frames:
+            raise ValueError("not a list of frames")
+        times = [float(t) for t in values]
+    except (ValueError, TypeError) as exc:
+        message = "timestamps must be a JSON list of numbers"
+        raise ApiError(422, "validation_error", message) from exc
+    if not all(math.isfinite(t) and t >= 0 for t in times):
+        raise ApiError(422, "validation_error", "timestamps must be finite, non-negative seconds")
+    if any(b <= a for a, b in itertools.pairwise(times)):
+        raise ApiError(422, "validation_error", "timestamps must be strictly increasing")
+    return times
+
+
+def _one_file_per_field(form: FormData, *fields: str) -> None:
+    """Refuse a form that repeats a single-valued field (which copy would count?)."""
+    for field in fields:
+        if len(form.getlist(field)) > 1:
+            raise ApiError(422, "validation_error", f"send one {field!r} field")
+
+
+@capture.post("/{verification_id}/submit", response_model=SessionStatus, responses=errors(409, 410))
 def submit(
     verification_id: str,
     session: DbSession,
@@ -285,14 +341,11 @@ def session_status(session: DbSession, verification: Verification) -> SessionSta
     )
 
 
-async def _read_limited(upload: UploadFile) -> bytes:
-    """Read an upload, refusing to buffer more than the video limit."""
-    from app.core.config import get_settings
-
-    limit = get_settings().max_video_bytes
+async def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    """Read an upload, refusing (413) to buffer more than ``limit`` bytes."""
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise ApiError(413, "upload_too_large")
+        raise ApiError(413, "upload_too_large", None, limit_bytes=limit)
     return data
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 import secrets
 from datetime import timedelta
@@ -11,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.core import throttle
 from app.core.audit import Actor, record
 from app.core.config import get_settings
 from app.core.db import on_commit, on_rollback
@@ -24,6 +26,8 @@ from app.verifications import models as m
 from app.verifications.models import (
     Artifact,
     Attempt,
+    CheckRecord,
+    DocumentFingerprint,
     FaceTemplate,
     LivenessChallenge,
     Verification,
@@ -48,8 +52,27 @@ def capture_url(verification: Verification, client_secret: str) -> str:
 def create_verification(
     session: Session, account: Account, actor: Actor
 ) -> tuple[Verification, str]:
-    """Open a verification for ``account``; returns it and its client secret (shown once)."""
+    """Open a verification for ``account``; returns it and its client secret (shown once).
+
+    An account has at most one open verification: a new one cancels the previous link
+    while it still waits for input (``superseded``); one being processed or reviewed
+    makes this a 409. Two concurrent calls cannot both open one (the account's pointer
+    is moved with a conditional update; the loser gets a 409).
+    """
     settings = get_settings()
+    previous = (
+        session.get(Verification, account.open_verification_id)
+        if account.open_verification_id
+        else None
+    )
+    if previous is not None and previous.status in (m.PROCESSING, m.NEEDS_REVIEW):
+        raise ApiError(
+            409,
+            "verification_in_progress",
+            None,
+            verification_id=previous.id,
+            status=previous.status,
+        )
     secret = "vcs_" + new_secret(24)
     verification = Verification(
         id=new_id("ver"),
@@ -62,8 +85,27 @@ def create_verification(
         reason_codes=[],
     )
     session.add(verification)
-    account.open_verification_id = verification.id
     session.flush()
+    pointer = (
+        Account.open_verification_id.is_(None)
+        if account.open_verification_id is None
+        else Account.open_verification_id == account.open_verification_id
+    )
+    won = session.execute(
+        update(Account)
+        .where(Account.id == account.id, pointer)
+        .values(open_verification_id=verification.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if won != 1:
+        raise ApiError(
+            409,
+            "concurrent_request",
+            "Another request changed this account at the same time. Try again.",
+        )
+    session.refresh(account)
+    if previous is not None and previous.status in m.INPUT_STATUSES:
+        set_status(session, previous, m.CANCELED, actor, ["superseded"])
     record(
         session,
         actor,
@@ -71,6 +113,7 @@ def create_verification(
         "verification",
         verification.id,
         account_id=account.external_id,
+        superseded=previous.id if previous is not None else None,
     )
     emit_event(session, "verification.created", event_data(verification, account))
     return verification, secret
@@ -93,13 +136,18 @@ def event_data(verification: Verification, account: Account) -> dict[str, Any]:
 
 
 def authenticate_client(session: Session, verification_id: str, secret: str | None) -> Verification:
-    """The verification whose client secret is ``secret``; 401 otherwise (no oracle)."""
+    """The verification whose client secret is ``secret``; 401 otherwise (no oracle).
+
+    Wrong secrets are counted per client address; past the limit every answer is a 429.
+    """
+    throttle.check_address("client_secret_address")
     verification = session.get(Verification, verification_id)
     if (
         verification is None
         or not secret
         or not constant_time_equal(verification.client_secret_hash, sha256_hex(secret))
     ):
+        throttle.fail_address("client_secret_address")
         raise ApiError(401, "invalid_client_secret")
     return verification
 
@@ -115,6 +163,8 @@ def expire_if_due(session: Session, verification: Verification) -> bool:
 
 
 def require_input_allowed(session: Session, verification: Verification) -> None:
+    if verification.redacted_at is not None:
+        raise ApiError(409, "invalid_state", status=verification.status, redacted=True)
     if expire_if_due(session, verification):
         raise ApiError(410, "verification_expired")
     if verification.status == m.CANCELED:
@@ -231,6 +281,55 @@ def _retire(session: Session, attempt: Attempt, kinds: tuple[str, ...]) -> None:
             on_commit(session, lambda k=key: store.delete(k))
 
 
+# Each refusal has one status wherever it is detected.
+_REJECTION_STATUS = {"upload_too_large": 413}
+# ISO-BMFF brands of still images (HEIF/HEIC/AVIF): an "ftyp" box does not make a video.
+_STILL_IMAGE_BRANDS = {
+    b"heic",
+    b"heix",
+    b"hevc",
+    b"hevx",
+    b"heim",
+    b"heis",
+    b"mif1",
+    b"msf1",
+    b"avif",
+    b"avis",
+}
+
+
+def _rejected(exc: ImageRejected) -> ApiError:
+    status = _REJECTION_STATUS.get(exc.reason_code, 422)
+    return ApiError(status, exc.reason_code, None, detail=exc.message)
+
+
+def _looks_like_video(data: bytes) -> bool:
+    if data[4:8] == b"ftyp":
+        return data[8:12] not in _STILL_IMAGE_BRANDS
+    return data[:4] == b"\x1a\x45\xdf\xa3"
+
+
+def _header_pixels(data: bytes) -> int:
+    """Pixel count from the image header alone (0 if unreadable: decoding will say why)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+    except Exception:
+        return 0
+    return int(width) * int(height)
+
+
+def _check_pixel_budget(files: list[bytes], budget: int) -> None:
+    """Refuse a request whose images together exceed ``budget`` pixels, before decoding any."""
+    total = 0
+    for data in files:
+        total += _header_pixels(data)
+        if total > budget:
+            raise ApiError(422, "upload_pixels_exceeded", None, budget_pixels=budget)
+
+
 def _decode(data: bytes) -> DecodedImage:
     settings = get_settings()
     return decode_image(
@@ -245,10 +344,11 @@ def upload_document(
     if side not in ("front", "back"):
         raise ApiError(422, "validation_error", "side must be front or back")
     require_input_allowed(session, verification)
+    throttle.consume("uploads_verification", verification.id)
     try:
         image = _decode(data)
     except ImageRejected as exc:
-        raise ApiError(422, exc.reason_code, None, detail=exc.message) from exc
+        raise _rejected(exc) from exc
     attempt = collecting_attempt(session, verification)
     kind = f"document_{side}"
     _retire(session, attempt, (kind,))
@@ -284,6 +384,7 @@ def _mark_awaiting(session: Session, verification: Verification) -> None:
 def issue_challenge(session: Session, verification: Verification) -> tuple[LivenessChallenge, str]:
     """A fresh single-use liveness challenge for this verification; returns it and its nonce."""
     require_input_allowed(session, verification)
+    throttle.consume("uploads_verification", verification.id)
     settings = get_settings()
     nonce = secrets.token_urlsafe(24)
     challenge = LivenessChallenge(
@@ -352,6 +453,7 @@ def upload_selfie(
 ) -> list[Artifact]:
     """Store a selfie: one still (no liveness), or a challenge burst of frames / one video."""
     require_input_allowed(session, verification)
+    throttle.consume("uploads_verification", verification.id)
     settings = get_settings()
     if not files:
         raise ApiError(422, "selfie_missing")
@@ -362,7 +464,10 @@ def upload_selfie(
         challenge_row = consume_challenge(session, verification, nonce)
         challenge = challenge_row
     decoded: list[tuple[bytes, str, int, int]] = []
-    is_video = len(files) == 1 and (files[0][4:8] == b"ftyp" or files[0][:4] == b"\x1a\x45\xdf\xa3")
+    is_video = len(files) == 1 and _looks_like_video(files[0])
+    if is_video and challenge is None:
+        # A still selfie is a photo; a clip only makes sense as a challenge recording.
+        raise ApiError(422, "unsupported_media_type", None, detail="a still selfie is an image")
     try:
         if is_video:
             frames, times, media_type = decode_video(
@@ -371,11 +476,12 @@ def upload_selfie(
             timestamps_s = times
             decoded = [(encode_jpeg(f), "image/jpeg", f.shape[1], f.shape[0]) for f in frames]
         else:
+            _check_pixel_budget(files, settings.max_request_pixels)
             for data in files:
                 image = _decode(data)
                 decoded.append((data, image.media_type, image.width, image.height))
     except ImageRejected as exc:
-        raise ApiError(422, exc.reason_code, None, detail=exc.message) from exc
+        raise _rejected(exc) from exc
     if challenge is not None:
         if len(decoded) < 2:
             raise ApiError(
@@ -471,11 +577,23 @@ def submit(session: Session, verification: Verification, policy: Policy) -> Atte
             policy_version=policy.version,
         )
         return attempt
-    attempt.state = "processing"
-    attempt.stage = "document"
-    attempt.submitted_at = utcnow()
-    attempt.processing_heartbeat_at = utcnow()
-    attempt.enqueue_count = 1
+    # Conditional update: of two concurrent submits only one queues the attempt.
+    now = utcnow()
+    won = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == "collecting")
+        .values(
+            state="processing",
+            stage="document",
+            submitted_at=now,
+            processing_heartbeat_at=now,
+            enqueue_count=1,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if won != 1:
+        raise ApiError(409, "already_submitted")
+    session.refresh(attempt)
     verification.attempt_count = (verification.attempt_count or 0) + 1
     set_status(session, verification, m.PROCESSING, actor, [])
     on_commit(session, lambda a=attempt.id: enqueue_stage("document", a))
@@ -495,12 +613,36 @@ def cancel(session: Session, verification: Verification, actor: Actor) -> None:
     set_status(session, verification, m.CANCELED, actor, ["canceled"])
 
 
-def redact(session: Session, verification: Verification, actor: Actor) -> int:
-    """Delete images and face templates; keep the decision and audit trail. Returns blob count."""
-    if verification.status in (m.PROCESSING,):
+def redact(session: Session, verification: Verification, actor: Actor) -> bool:
+    """Delete the personal data of a verification, once; keep the decision and audit trail.
+
+    Images, face templates and document fingerprints are deleted and the details of the
+    check results (names, numbers, dates read from the document) are emptied; outcomes,
+    scores, reason codes and model versions stay. A verification still open for input or
+    review is canceled first, so nothing can be added afterwards. Redaction is final and
+    idempotent: a second call changes nothing, records nothing and emits no event; it
+    returns False.
+    """
+    if verification.redacted_at is not None:
+        return False
+    if verification.status == m.PROCESSING:
         raise ApiError(
             409, "invalid_state", "wait until processing ends", status=verification.status
         )
+    now = utcnow()
+    # Conditional update: of two concurrent redactions only one goes on (and emits).
+    won = session.execute(
+        update(Verification)
+        .where(Verification.id == verification.id, Verification.redacted_at.is_(None))
+        .values(redacted_at=now)
+    ).rowcount  # type: ignore[attr-defined]
+    if won != 1:
+        session.refresh(verification)
+        return False
+    session.refresh(verification)
+    if verification.status in m.INPUT_STATUSES or verification.status == m.NEEDS_REVIEW:
+        _close_review_cases(session, verification.id)
+        set_status(session, verification, m.CANCELED, actor, ["redacted"])
     store = get_blob_store()
     artifacts = session.scalars(
         select(Artifact).where(
@@ -509,14 +651,23 @@ def redact(session: Session, verification: Verification, actor: Actor) -> int:
     ).all()
     keys = [a.storage_key for a in artifacts if a.storage_key]
     for artifact in artifacts:
-        artifact.deleted_at = artifact.deleted_at or utcnow()
+        artifact.deleted_at = artifact.deleted_at or now
         artifact.storage_key = None
     templates = session.scalars(
         select(FaceTemplate).where(FaceTemplate.verification_id == verification.id)
     ).all()
     for template in templates:
         session.delete(template)
-    verification.redacted_at = utcnow()
+    fingerprints = session.scalars(
+        select(DocumentFingerprint).where(DocumentFingerprint.verification_id == verification.id)
+    ).all()
+    for fingerprint in fingerprints:
+        session.delete(fingerprint)
+    attempt_ids = select(Attempt.id).where(Attempt.verification_id == verification.id)
+    for check in session.scalars(
+        select(CheckRecord).where(CheckRecord.attempt_id.in_(attempt_ids))
+    ):
+        check.details = {}
     record(
         session,
         actor,
@@ -525,9 +676,22 @@ def redact(session: Session, verification: Verification, actor: Actor) -> int:
         verification.id,
         artifacts=len(keys),
         templates=len(templates),
+        fingerprints=len(fingerprints),
     )
     account = session.get(Account, verification.account_id)
     assert account is not None
     emit_event(session, "verification.redacted", event_data(verification, account))
     on_commit(session, lambda: [store.delete(k) for k in keys])
-    return len(keys)
+    return True
+
+
+def _close_review_cases(session: Session, verification_id: str) -> None:
+    from app.reviews.models import ReviewCase
+
+    for case in session.scalars(
+        select(ReviewCase).where(
+            ReviewCase.verification_id == verification_id, ReviewCase.status != "closed"
+        )
+    ):
+        case.status = "closed"
+        case.closed_at = utcnow()

@@ -61,7 +61,8 @@ def verification_out(
                 score=c.score,
                 reason_codes=list(c.reason_codes or []),
                 model_version=c.model_version,
-                details=dict(c.details or {}),
+                # a redacted verification shows no personal data, even from older rows
+                details={} if v.redacted_at is not None else dict(c.details or {}),
             )
             for c in checks
         ],

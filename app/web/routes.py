@@ -19,11 +19,17 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from app.core import throttle
 from app.core.audit import Actor, record
 from app.core.config import get_settings
-from app.core.deps import SESSION_COOKIE, DbSession, client_secret_header, csrf_token_for
-from app.core.deps import _read_session_cookie as read_session_cookie
-from app.reviews.models import Reviewer
+from app.core.deps import (
+    SESSION_COOKIE,
+    DbSession,
+    client_secret_header,
+    csrf_token_for,
+    reviewer_for_cookie,
+)
+from app.core.errors import ApiError, errors
 from app.reviews.service import MANUAL_REVIEW_ACTION
 from app.verifications import models as m
 from app.verifications import service
@@ -68,6 +74,7 @@ def capture_page(request: Request, verification_id: str, session: DbSession) -> 
             "verification_id": verification_id,
             "known": verification is not None,
             "short_link": short_link_for(verification) if verification else "",
+            "retention_days": get_settings().retention_days,
         },
         headers=PAGE_HEADERS,
     )
@@ -89,22 +96,29 @@ def qr_svg(text: str) -> bytes:
 
 
 @router.get("/capture/{verification_id}/qr.svg")
-def capture_qr(verification_id: str, session: DbSession, secret: str = "") -> Response:
+def capture_qr(verification_id: str, session: DbSession, secret: ClientSecret) -> Response:
     """The QR code of the full capture link, for opening the flow on a phone.
 
-    The secret is checked first, so the route cannot be used to make QR codes of links
-    to other verifications or of arbitrary text.
+    The secret (``X-Client-Secret`` header, never the URL) is checked first, so the route
+    cannot be used to make QR codes of links to other verifications or of arbitrary text.
     """
     verification = service.authenticate_client(session, verification_id, secret)
     return Response(
-        qr_svg(service.capture_url(verification, secret)),
+        qr_svg(service.capture_url(verification, secret or "")),
         media_type="image/svg+xml",
         headers={"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'"},
     )
 
 
 def _by_short_code(session: DbSession, code: str) -> Verification | None:
-    return session.scalar(select(Verification).where(Verification.short_code == code.upper()))
+    """The verification of a short link; unknown codes are counted per client address."""
+    throttle.check_address("short_link_address")
+    verification = session.scalar(
+        select(Verification).where(Verification.short_code == code.upper())
+    )
+    if verification is None:
+        throttle.fail_address("short_link_address")
+    return verification
 
 
 @router.get("/c/{short_code}", response_class=HTMLResponse)
@@ -155,7 +169,11 @@ class ManualReviewOut(BaseModel):
     message: str
 
 
-@router.post("/capture/{verification_id}/manual-review", response_model=ManualReviewOut)
+@router.post(
+    "/capture/{verification_id}/manual-review",
+    response_model=ManualReviewOut,
+    responses=errors(409),
+)
 def request_manual_review(
     verification_id: str, body: ManualReviewRequest, session: DbSession, secret: ClientSecret
 ) -> ManualReviewOut:
@@ -165,6 +183,10 @@ def request_manual_review(
     It does not change the verification's status: support staff follow up with the user.
     """
     verification = service.authenticate_client(session, verification_id, secret)
+    service.expire_if_due(session, verification)
+    if verification.status in m.TERMINAL_STATUSES or verification.redacted_at is not None:
+        session.commit()
+        raise ApiError(409, "invalid_state", status=verification.status)
     record(
         session,
         Actor("end_user", verification.id),
@@ -187,9 +209,8 @@ def request_manual_review(
 def review_console(request: Request, session: DbSession) -> HTMLResponse:
     """The reviewer console (login form when there is no valid session)."""
     cookie = request.cookies.get(SESSION_COOKIE)
-    reviewer_id = read_session_cookie(cookie)
-    reviewer = session.get(Reviewer, reviewer_id) if reviewer_id else None
-    if reviewer is None or cookie is None or not reviewer.active:
+    reviewer = reviewer_for_cookie(session, cookie)
+    if reviewer is None or cookie is None:
         return templates.TemplateResponse(request, "review_login.html", {}, headers=PAGE_HEADERS)
     return templates.TemplateResponse(
         request,

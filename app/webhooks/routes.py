@@ -10,11 +10,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.core.audit import record
+from app.core.config import get_settings
 from app.core.db import on_commit
 from app.core.deps import ApiPrincipal, DbSession, require_scope
 from app.core.errors import ApiError, not_found
 from app.webhooks import service
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
+from app.webhooks.urls import AllowList, WebhookUrlRefused, check_url
 
 router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"])
 AdminKey = Annotated[ApiPrincipal, Depends(require_scope("webhooks:write"))]
@@ -75,8 +77,14 @@ def _delivery_out(d: WebhookDelivery) -> DeliveryOut:
 
 @router.post("", status_code=201, response_model=EndpointOut)
 def create_endpoint(body: EndpointIn, session: DbSession, principal: AdminKey) -> EndpointOut:
-    if not body.url.startswith(("https://", "http://")):
-        raise ApiError(422, "validation_error", "url must be http(s)")
+    try:
+        check_url(
+            body.url,
+            AllowList.parse(get_settings().webhook_allowed_hosts),
+            require_resolution=False,
+        )
+    except WebhookUrlRefused as exc:
+        raise ApiError(422, "webhook_url_refused", exc.reason) from exc
     unknown = sorted(set(body.events) - set(service.EVENT_TYPES))
     if unknown:
         raise ApiError(422, "validation_error", f"unknown event types: {unknown}")

@@ -1,7 +1,7 @@
 """organisations
 
 Revision ID: 0002_organisations
-Revises: 0001
+Revises: 06062847ea61
 Create Date: 2026-12-06 22:20:51.090231
 """
 
@@ -14,7 +14,7 @@ import app.core.types
 
 
 revision: str = '0002_organisations'
-down_revision: str | None = '0001'
+down_revision: str | None = '06062847ea61'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -67,3 +67,12 @@ def flagged(client: TestClient, auth: dict[str, str], account_id: str) -> dict:
     )
     assert r.status_code == 200, r.text
     return r.json()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Every test starts with empty throttling counters (they are per process in tests)."""
+    from app.core import throttle
+
+    throttle.reset()
+    yield

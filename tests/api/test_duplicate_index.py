@@ -15,13 +15,19 @@ from app.verifications.models import FaceTemplate
 from app.verifications.service import create_verification
 
 
-def _template(session, account_id: str, verification_id: str, encoding: np.ndarray | None):
+def _template(
+    session,
+    account_id: str,
+    verification_id: str,
+    encoding: np.ndarray | None,
+    model: str = "test",
+):
     template = FaceTemplate(
         id=new_id("fce"),
         verification_id=verification_id,
         account_id=account_id,
         source="selfie",
-        model_version="test",
+        model_version=model,
         encrypted_encoding=b"",
     )
     template.encrypted_encoding = (
@@ -42,6 +48,23 @@ def test_search_finds_other_accounts_and_skips_unreadable(client: TestClient) ->
         _template(s, b.id, vb.id, face + 0.01)
         _template(s, b.id, vb.id, None)
         s.commit()
-        hits = search_faces(s, face, a.id, max_distance=0.5)
+        hits = search_faces(s, face, a.id, max_distance=0.5, template_model_id="test")
         assert [h.group for h in hits] == [b.id]
-        assert search_faces(s, face, b.id, max_distance=0.5)[0].group == a.id
+        assert search_faces(s, face, b.id, 0.5, "test")[0].group == a.id
+
+
+def test_search_only_compares_templates_of_the_same_model(client: TestClient) -> None:
+    rng = np.random.default_rng(1)
+    face = rng.normal(0, 0.1, 128).astype(np.float32)
+    with session_factory()() as s:
+        a = get_or_create_account(s, "model-a")
+        b = get_or_create_account(s, "model-b")
+        c = get_or_create_account(s, "model-c")
+        vb, _ = create_verification(s, b, SYSTEM)
+        vc, _ = create_verification(s, c, SYSTEM)
+        _template(s, b.id, vb.id, face, model="old-model")  # the same vector, another space
+        _template(s, c.id, vc.id, face, model="new-model")
+        s.commit()
+        assert [h.group for h in search_faces(s, face, a.id, 0.5, "new-model")] == [c.id]
+        assert [h.group for h in search_faces(s, face, a.id, 0.5, "old-model")] == [b.id]
+        assert search_faces(s, face, a.id, 0.5, "unknown-model") == []

@@ -53,7 +53,11 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def receiver(monkeypatch: pytest.MonkeyPatch):
+    from app.core.config import get_settings
+
+    # The receiver listens on loopback, which the SSRF guard refuses unless allow-listed.
+    monkeypatch.setattr(get_settings(), "webhook_allowed_hosts", "127.0.0.1/32")
     r = Receiver()
     yield r
     r.server.shutdown()

@@ -29,6 +29,8 @@ def test_pages_have_no_serious_axe_violations(server: Server, browser: Any) -> N
     page.locator("#no-biometrics summary").click()
     page.locator("#handoff summary").click()
     page.wait_for_selector("#handoff-qr:not([hidden])")
+    # the QR code is fetched with the secret in a header and shown from a blob: URL
+    assert page.get_attribute("#handoff-qr", "src").startswith("blob:")
     found["consent"] = axe_violations(page)
 
     page.get_by_label("I agree that my document photos").check()

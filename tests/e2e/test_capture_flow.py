@@ -38,6 +38,8 @@ def test_happy_path_on_a_phone(server: Server, phone: Any, documents: dict[str, 
     """Flag -> link -> consent -> document -> live selfie challenge -> approved."""
     link = server.flag("acct-happy")
     phone.goto(link["url"])
+    # the link's secret leaves the address bar at once (history, screenshots, over-shoulder)
+    assert "secret=" not in phone.url and link["client_secret"] not in phone.url
     shot(phone, "01-consent")
     flow.give_consent(phone)
     shot(phone, "02-document")

@@ -198,6 +198,8 @@ def make_stack(pg_url: str, broker_url: str, schema_suffix: str) -> Stack:
         "IDGATE_DATABASE_URL": pg_url,
         "IDGATE_BROKER_URL": broker_url,
         "IDGATE_BROKER_VISIBILITY_TIMEOUT_S": "20",
+        # the test's webhook receiver listens on loopback, which the SSRF guard refuses
+        "IDGATE_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1/32",
         "PYTHONPATH": str(PROJECT_ROOT),
     }
     stack = Stack(env=env, api_port=_free_port())

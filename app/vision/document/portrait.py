@@ -1,9 +1,11 @@
 """Locate the holder's photo on the flattened document page.
 
-dlib's HOG face detector (from ``app.vision.faces.models.load_face_models``) runs on the
-normalised page, upsampling once only when the page is small; the largest face wins (ghost
-images and secondary portraits are smaller). Without a detectable face the crop falls
-back to the format's expected photo zone, flagged by ``face_found=False``.
+YuNet (the face detector of ``app.vision.faces``) runs on the normalised page; the largest
+face wins (ghost images and secondary portraits are smaller). Without a detectable face
+the crop falls back to the format's expected photo zone, flagged by ``face_found=False``.
+YuNet replaced dlib's HOG detector here: on 40 generated pages both found every portrait,
+YuNet in a fifth of the time, and it finds faces below HOG's 80 px window
+(benchmarks/NOTES-faces.md).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from app.vision.faces.embedding import detect_faces
 from app.vision.faces.models import FaceModels
 
 # Expected photo zone as fractions of the page (left, top, right, bottom), ICAO 9303.
@@ -23,6 +26,11 @@ PHOTO_ZONE: dict[str, tuple[float, float, float, float]] = {
     "MRVA": (0.03, 0.14, 0.30, 0.66),
     "MRVB": (0.03, 0.14, 0.33, 0.68),
 }
+
+
+# YuNet's box is tighter than HOG's was (brows to chin); the crop margin below keeps the
+# head. Detections less sure than this are patterns in the guilloche, not the holder.
+MIN_PORTRAIT_SCORE = 0.7
 
 
 @dataclass(frozen=True)
@@ -53,25 +61,22 @@ def find_portrait(
     height, width = page.shape[:2]
     if height < 32 or width < 32:
         return None
-    # HOG finds faces from about 80 px. A normalised page (8 px/mm, 685-1000 px wide)
-    # holds a face of 130 px or more, found as often without upsampling (92 of the same
-    # 100 benchmark pages) in a quarter of the time (53 vs 216 ms); only smaller pages
-    # are upsampled.
-    upsample = 1 if max(height, width) < 600 else 0
     detections = []
     if fmt in PHOTO_ZONE:
-        # ICAO pages hold the photo in their left third: search the left half first (half
-        # the detector's time), the whole page only when no face is there.
-        detections = list(models.detector(np.ascontiguousarray(page[:, : width // 2]), upsample))
+        # ICAO pages hold the photo in their left third: search the left half first, the
+        # whole page only when no face is there.
+        detections = detect_faces(np.ascontiguousarray(page[:, : width // 2]), models)
     if not detections:
-        detections = list(models.detector(page, upsample))
+        detections = detect_faces(np.ascontiguousarray(page), models)
+    detections = [d for d in detections if d.score >= MIN_PORTRAIT_SCORE]
     if detections:
-        face = max(detections, key=lambda r: r.width() * r.height())
-        pad_x, pad_y = face.width() * margin, face.height() * margin
-        left = max(int(face.left() - pad_x), 0)
-        right = min(int(face.right() + pad_x), width)
-        top = max(int(face.top() - pad_y * 1.4), 0)
-        bottom = min(int(face.bottom() + pad_y), height)
+        face = max(detections, key=lambda d: d.area)
+        x, y, w, h = face.box
+        pad_x, pad_y = w * margin, h * margin
+        left = max(int(x - pad_x), 0)
+        right = min(int(x + w + pad_x), width)
+        top = max(int(y - pad_y * 1.4), 0)
+        bottom = min(int(y + h + pad_y), height)
         found = True
     else:
         if fmt is None:

@@ -1,17 +1,26 @@
-"""Find, measure and encode the face in a selfie or an ID portrait, and compare templates.
+"""Find, measure and encode the face in a selfie, a selfie burst or an ID portrait; compare.
 
-Detection is dlib's HOG detector (its window is 80 px, so small faces are found by
-upsampling), alignment and the head-turn estimate use the 68-point landmarks, and the
-template is dlib's ResNet (128-d). Pure: arrays in, dataclasses out.
+Detection is YuNet (boxes + 5 landmarks), the template MobileFaceNet on the aligned crop
+plus its mirror (``embedding.py``). A selfie burst gives one template from its best
+several near-frontal, sharp frames. Pure: arrays in, dataclasses out.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
+from app.vision.faces.embedding import (
+    DetectedFace,
+    aggregate_templates,
+    align_face,
+    detect_faces,
+    embed_aligned,
+    yaw_from_landmarks,
+)
 from app.vision.faces.models import FaceModels
 from app.vision.faces.types import (
     ENCODING_DIM,
@@ -23,16 +32,25 @@ from app.vision.faces.types import (
     MatchBands,
 )
 
-# Large selfies are detected on a copy at most this big (HOG cost grows with pixel count);
-# landmarks and the template are then computed on the full-resolution image.
-DETECT_MAX_SIDE = 560
-# Portrait crops are rescaled so their longer side is about this many pixels before detection.
+# Selfies are searched for faces on a copy at most this big; the crop is then aligned
+# from the full-resolution image.
+DETECT_MAX_SIDE = 640
+# Portrait crops are rescaled so their longer side is about this many pixels (small
+# printed portraits are upsampled up to 4x), with a replicated border of this share of
+# their size: tight crops cut the chin or forehead and the detector needs some context.
 PORTRAIT_WORK_SIDE = 240
-# Share of the crop size added as a border around a portrait: tight crops cut the chin or
-# forehead, and HOG needs some context around the face.
 PORTRAIT_PAD_FRACTION = 0.3
-
+# A second face counts (selfie_multiple_faces) only when the detector is this sure of it.
+SECOND_FACE_MIN_SCORE = 0.8
 SHARPNESS_SIDE = 96  # face region is resampled to this square before measuring focus
+# A burst template averages at most this many frames, chosen among this many candidates
+# (searched on copies this small: a selfie face is large). The extra frames are embedded
+# without their mirror: averaging frames already smooths what the mirror smooths, at
+# half the cost (benchmarks/NOTES-faces.md).
+BURST_TEMPLATE_FRAMES = 3
+BURST_CANDIDATES = 8
+BURST_MAX_ABS_YAW_DEG = 20.0
+BURST_DETECT_SIDE = 320
 
 _DEFAULT_THRESHOLDS = FaceQualityThresholds()
 
@@ -67,50 +85,39 @@ def face_sharpness(grey_face: np.ndarray) -> float:
     return float(lap.var()) / contrast / 16.0
 
 
-def _yaw_from_landmarks(points: np.ndarray) -> float:
-    """Approximate head turn (degrees, positive = face turned to the image's right).
-
-    Uses where the nose tip sits between the jaw ends: centred for a frontal face, moving
-    towards one side as the head turns. Coarse (about +/-10 degrees), enough for gating.
-    """
-    jaw_left, jaw_right, nose = points[0], points[16], points[30]
-    span = float(jaw_right[0] - jaw_left[0])
-    if span <= 1e-6:
-        return 90.0
-    offset = (float(nose[0] - jaw_left[0]) / span) * 2.0 - 1.0  # -1 .. 1
-    return math.degrees(math.asin(max(-1.0, min(1.0, offset))))
+def _box_sharpness(rgb: np.ndarray, face: DetectedFace) -> float:
+    x, y, w, h = face.box
+    x0, y0 = max(0, round(x)), max(0, round(y))
+    x1, y1 = min(rgb.shape[1], round(x + w)), min(rgb.shape[0], round(y + h))
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return 0.0
+    return face_sharpness(cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY))
 
 
-def _detect(
-    detector: object, image: np.ndarray, upsamples: tuple[int, ...]
-) -> list[tuple[int, int, int, int, float]]:
-    """Run HOG with increasing upsampling until something is found: (l, t, r, b, score)."""
-    for upsample in upsamples:
-        rects, scores, _ = detector.run(image, upsample, 0.0)  # type: ignore[attr-defined]
-        if rects:
-            return [
-                (r.left(), r.top(), r.right(), r.bottom(), float(s))
-                for r, s in zip(rects, scores, strict=True)
-            ]
-    return []
-
-
-def _prepare(image: np.ndarray, role: FaceRole) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """(base, work, scale, pad): ``base`` is the input (portraits: with a replicated border
-    of ``pad`` px), ``work`` is ``base`` resized by ``scale`` for detection."""
-    height, width = image.shape[:2]
-    if role == "selfie":
-        base, pad = image, 0
-        scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
-    else:
-        pad = round(PORTRAIT_PAD_FRACTION * max(height, width))
-        base = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        scale = min(4.0, PORTRAIT_WORK_SIDE / max(height, width))
+def _portrait_work_image(rgb: np.ndarray) -> tuple[np.ndarray, float, int]:
+    """(work, scale, pad): the crop with a replicated border, resized by ``scale``."""
+    height, width = rgb.shape[:2]
+    pad = round(PORTRAIT_PAD_FRACTION * max(height, width))
+    padded = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    scale = min(4.0, PORTRAIT_WORK_SIDE / max(height, width))
     if abs(scale - 1.0) < 0.05:
-        return base, base, 1.0, pad
+        return padded, 1.0, pad
     interpolation = cv2.INTER_CUBIC if scale > 1.0 else cv2.INTER_AREA
-    size = (round(base.shape[1] * scale), round(base.shape[0] * scale))
-    return base, cv2.resize(base, size, interpolation=interpolation), scale, pad
+    size = (round(padded.shape[1] * scale), round(padded.shape[0] * scale))
+    return cv2.resize(padded, size, interpolation=interpolation), scale, pad
+
+
+def _significant(faces: list[DetectedFace], ratio: float) -> list[DetectedFace]:
+    """The largest face, and other faces at least ``ratio`` as wide that the detector is
+    sure of (smaller ones are background; unsure ones are mostly faces seen in paintings,
+    posters or patterns, e.g. 0.64-0.70 on the painting behind biden2.jpg)."""
+    if not faces:
+        return []
+    main = faces[0]
+    others = [
+        f for f in faces[1:] if f.width >= ratio * main.width and f.score >= SECOND_FACE_MIN_SCORE
+    ]
+    return [main, *others]
 
 
 def analyse_face(
@@ -119,7 +126,6 @@ def analyse_face(
     role: FaceRole,
     models: FaceModels,
     thresholds: FaceQualityThresholds = _DEFAULT_THRESHOLDS,
-    jitters: int = 0,
 ) -> FaceAnalysis:
     """Detect, measure and encode the face of a selfie or an ID portrait crop.
 
@@ -129,71 +135,36 @@ def analyse_face(
     (``face_portrait_not_found``; ``face_quality_low`` when too small or blurry).
     A sample is returned whenever one face could be encoded, even with quality reasons,
     so that the caller can still record a distance for a reviewer.
-    ``jitters`` > 1 averages that many jittered encodings (slower; see the benchmark notes).
     """
     rgb = as_rgb_uint8(image)
-    base, work, scale, pad = _prepare(rgb, role)
-    # Portraits are already upsampled to a workable size; one more doubling rescues
-    # faces that fill only part of a larger crop. Selfies get one doubling when nothing is
-    # found at the reduced size.
-    found = _detect(models.detector, work, (0, 1))
-    if not found:
+    if role == "selfie":
+        work, scale, pad = rgb, 1.0, 0
+        faces = detect_faces(rgb, models, max_side=DETECT_MAX_SIDE)
+    else:
+        work, scale, pad = _portrait_work_image(rgb)
+        faces = detect_faces(work, models, max_side=max(work.shape[:2]))
+    if not faces:
         code = "selfie_no_face" if role == "selfie" else "face_portrait_not_found"
         return FaceAnalysis(faces_found=0, sample=None, reason_codes=(code,))
-
-    found.sort(key=lambda f: (f[2] - f[0]) * (f[3] - f[1]), reverse=True)
-    largest_width = found[0][2] - found[0][0]
-    min_width = thresholds.background_face_ratio * largest_width
-    significant = [f for f in found if (f[2] - f[0]) >= min_width]
-    reasons: list[str] = []
+    significant = _significant(faces, thresholds.background_face_ratio)
     if role == "selfie" and len(significant) > 1:
         return FaceAnalysis(
             faces_found=len(significant), sample=None, reason_codes=("selfie_multiple_faces",)
         )
-
-    # Landmarks and encoding: on the full-resolution base when detection ran on a reduced
-    # copy; on the upsampled work image for small portraits (the encoder resamples to 150 px).
-    left, top, right, bottom, _ = found[0]
-    if scale < 1.0:
-        target = base
-        rect_coords = (left / scale, top / scale, right / scale, bottom / scale)
-        to_input = 1.0
-    else:
-        target = work
-        rect_coords = (float(left), float(top), float(right), float(bottom))
-        to_input = 1.0 / scale
-    offset = float(pad)
-
-    import dlib  # the models are loaded already; dlib itself is only needed for rectangles
-
-    rect = dlib.rectangle(*(round(v) for v in rect_coords))
-    # Aligning with the 68-point landmarks (not the 5-point ones) measured closer genuine
-    # distances on small printed portraits (benchmarks/NOTES-faces.md), and the 68 points
-    # are needed for the head-turn estimate anyway.
-    shape68 = models.shape68(target, rect)
-    descriptor = models.encoder.compute_face_descriptor(target, shape68, max(0, jitters))
-    encoding = np.asarray(descriptor, dtype=np.float32).reshape(ENCODING_DIM)
-
-    points = np.array([(p.x, p.y) for p in shape68.parts()], dtype=np.float32)
-    yaw = _yaw_from_landmarks(points)
-
-    t_h, t_w = target.shape[:2]
-    x0, y0 = max(0, round(rect_coords[0])), max(0, round(rect_coords[1]))
-    x1, y1 = min(t_w, round(rect_coords[2])), min(t_h, round(rect_coords[3]))
-    grey = cv2.cvtColor(target[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY) if x1 > x0 and y1 > y0 else None
-    sharpness = face_sharpness(grey) if grey is not None and grey.size else 0.0
-
-    def to_input_px(value: float) -> int:
-        return round(value * to_input - offset)
-
+    face = faces[0]
+    encoding = embed_aligned([align_face(work, face.landmarks)], models)[0]
+    sharpness = _box_sharpness(work, face)
+    yaw = yaw_from_landmarks(face.landmarks)
+    x, y, w, h = (v / scale for v in face.box)
+    x, y = x - pad, y - pad
     box = (
-        max(0, to_input_px(rect_coords[1])),
-        min(rgb.shape[1], to_input_px(rect_coords[2])),
-        min(rgb.shape[0], to_input_px(rect_coords[3])),
-        max(0, to_input_px(rect_coords[0])),
+        max(0, round(y)),
+        min(rgb.shape[1], round(x + w)),
+        min(rgb.shape[0], round(y + h)),
+        max(0, round(x)),
     )
-    width_px = max(1, round((rect_coords[2] - rect_coords[0]) * to_input))
-
+    width_px = max(1, round(w))
+    reasons: list[str] = []
     if role == "selfie":
         if (
             width_px < thresholds.min_selfie_face_width_px
@@ -206,16 +177,91 @@ def analyse_face(
         or sharpness < thresholds.min_portrait_sharpness
     ):
         reasons.append("face_quality_low")
-
     sample = FaceSample(
-        box=box, encoding=encoding, width_px=width_px, sharpness=sharpness, yaw_deg=yaw
+        box=box,
+        encoding=encoding,
+        width_px=width_px,
+        sharpness=sharpness,
+        yaw_deg=yaw,
+        model_id=models.template_model_id,
     )
-    faces_found = len(significant) if role == "selfie" else len(found)
+    faces_found = len(significant) if role == "selfie" else len(faces)
     return FaceAnalysis(faces_found=faces_found, sample=sample, reason_codes=tuple(reasons))
 
 
+def _candidate_indices(count: int, preferred: Sequence[int], wanted: int) -> list[int]:
+    """The preferred frames first, then frames spread evenly over the burst."""
+    chosen = [i for i in dict.fromkeys(preferred) if 0 <= i < count]
+    for i in np.linspace(0, count - 1, min(count, wanted)).round().astype(int):
+        if int(i) not in chosen:
+            chosen.append(int(i))
+    return chosen[: max(wanted, len([i for i in preferred if 0 <= i < count]))]
+
+
+def analyse_selfie_burst(
+    frames: Sequence[np.ndarray],
+    *,
+    models: FaceModels,
+    preferred_indices: Sequence[int] = (),
+    thresholds: FaceQualityThresholds = _DEFAULT_THRESHOLDS,
+    max_template_frames: int = BURST_TEMPLATE_FRAMES,
+    candidates: int = BURST_CANDIDATES,
+) -> FaceAnalysis:
+    """One selfie template from the best several frames of a live burst.
+
+    The frame at ``preferred_indices[0]`` (the liveness check's most frontal, sharp,
+    neutral frame) is analysed like a still selfie: its face decides the quality and
+    face-count reasons and the box reported. The template is the mean direction of the
+    templates of up to ``max_template_frames`` frames, chosen among ``candidates``
+    (the preferred ones first, then frames spread over the burst) that show one face, no
+    more than ``BURST_MAX_ABS_YAW_DEG`` turned, ranked by frontality and sharpness.
+    """
+    if not frames:
+        raise ValueError("a burst needs at least one frame")
+    rgb_frames = [as_rgb_uint8(f) for f in frames]
+    first = next((i for i in preferred_indices if 0 <= i < len(frames)), 0)
+    main = analyse_face(rgb_frames[first], role="selfie", models=models, thresholds=thresholds)
+    if main.sample is None:
+        return main
+    scored: list[tuple[float, int, DetectedFace]] = []
+    for index in _candidate_indices(len(frames), preferred_indices, candidates):
+        if index == first:
+            continue  # its template is the main analysis's own
+        found = detect_faces(rgb_frames[index], models, max_side=BURST_DETECT_SIDE)
+        significant = _significant(found, thresholds.background_face_ratio)
+        if len(significant) != 1:
+            continue
+        face = significant[0]
+        yaw = abs(yaw_from_landmarks(face.landmarks))
+        if yaw > BURST_MAX_ABS_YAW_DEG:
+            continue
+        sharpness = _box_sharpness(rgb_frames[index], face)
+        # Frontality dominates; sharpness breaks ties between similarly frontal frames.
+        cost = yaw / BURST_MAX_ABS_YAW_DEG - 0.5 * min(1.0, sharpness / 0.2)
+        scored.append((cost, index, face))
+    scored.sort(key=lambda item: item[0])
+    crops = [
+        align_face(rgb_frames[index], face.landmarks)
+        for _, index, face in scored[: max(0, max_template_frames - 1)]
+    ]
+    templates = [main.sample.encoding]
+    if crops:
+        templates.extend(embed_aligned(crops, models, mirror=False))
+    encoding = aggregate_templates(np.stack(templates))
+    sample = FaceSample(
+        box=main.sample.box,
+        encoding=encoding,
+        width_px=main.sample.width_px,
+        sharpness=main.sample.sharpness,
+        yaw_deg=main.sample.yaw_deg,
+        model_id=main.sample.model_id,
+        template_frames=len(templates),
+    )
+    return FaceAnalysis(faces_found=main.faces_found, sample=sample, reason_codes=main.reason_codes)
+
+
 def face_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Euclidean distance between two 128-d templates."""
+    """Euclidean distance between two 128-d templates (0 .. 2 for unit templates)."""
     va = np.asarray(a, dtype=np.float64).reshape(-1)
     vb = np.asarray(b, dtype=np.float64).reshape(-1)
     if va.shape != (ENCODING_DIM,) or vb.shape != (ENCODING_DIM,):
@@ -226,7 +272,7 @@ def face_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def compare_faces(a: np.ndarray, b: np.ndarray, bands: MatchBands) -> FaceMatchResult:
-    """Compare two templates: distance, band and reason codes.
+    """Compare two templates of the same model: distance, band and reason codes.
 
     ``match`` -> no reason; ``review`` -> ``face_match_uncertain``;
     ``mismatch`` -> ``face_mismatch`` (the policy sends it to a human, never auto-declines).
@@ -234,7 +280,7 @@ def compare_faces(a: np.ndarray, b: np.ndarray, bands: MatchBands) -> FaceMatchR
     distance = face_distance(a, b)
     band = bands.band(distance)
     middle = (bands.match_max_distance + bands.mismatch_min_distance) / 2.0
-    # Logistic display score: 0.5 mid-grey-band, ~0.88 at the match edge for default bands.
+    # Logistic display score: 0.5 mid-grey-band, ~0.88 at the match edge.
     width = max((bands.mismatch_min_distance - bands.match_max_distance) / 4.0, 0.02)
     similarity = 1.0 / (1.0 + math.exp((distance - middle) / width))
     reasons: tuple[str, ...] = ()

@@ -51,13 +51,19 @@ class FaceQualityThresholds:
 
 @dataclass(frozen=True)
 class FaceSample:
-    """One detected face: where it is, its 128-d template and its quality measurements."""
+    """One detected face: where it is, its 128-d template and its quality measurements.
+
+    ``model_id`` names the template space (templates of different models are never
+    compared); ``template_frames`` is how many frames of a burst the template averages.
+    """
 
     box: tuple[int, int, int, int]  # top, right, bottom, left in the input image's pixels
-    encoding: np.ndarray  # (128,) float32, dlib ResNet space (unit-free, norm ~1)
+    encoding: np.ndarray  # (128,) float32; unit length for MobileFaceNet templates
     width_px: int
     sharpness: float
     yaw_deg: float | None
+    model_id: str = ""
+    template_frames: int = 1
 
 
 @dataclass(frozen=True)
@@ -78,10 +84,11 @@ class FaceAnalysis:
 class MatchBands:
     """Distance bands: <= match_max_distance matches, >= mismatch_min_distance mismatches,
     anything between is the grey band that goes to a human. The defaults mirror the shipped
-    policy's ID-portrait-vs-selfie bands (benchmarks/NOTES-faces.md)."""
+    policy's ID-portrait-vs-selfie bands for the MobileFaceNet templates
+    (benchmarks/NOTES-faces.md)."""
 
-    match_max_distance: float = 0.39
-    mismatch_min_distance: float = 0.6
+    match_max_distance: float = 1.05
+    mismatch_min_distance: float = 1.23
 
     def __post_init__(self) -> None:
         if not 0 < self.match_max_distance <= self.mismatch_min_distance:

@@ -5,7 +5,24 @@
   const root = document.getElementById("app");
   if (!root) return;
   const verificationId = root.dataset.verification;
-  const secret = new URLSearchParams(window.location.search).get("secret") || "";
+  // The link's secret is moved out of the address bar at once (history, screenshots,
+  // shoulder-surfing) and kept for this tab only; reloads read it from sessionStorage.
+  const secretKey = "idgate-secret-" + verificationId;
+  const secret = (function () {
+    const params = new URLSearchParams(window.location.search);
+    const fromLink = params.get("secret");
+    let stored = "";
+    try {
+      if (fromLink) window.sessionStorage.setItem(secretKey, fromLink);
+      stored = window.sessionStorage.getItem(secretKey) || "";
+    } catch (e) { /* storage disabled: keep the value for this page view only */ }
+    if (fromLink) {
+      params.delete("secret");
+      const rest = params.toString();
+      window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : "") + window.location.hash);
+    }
+    return fromLink || stored;
+  })();
   const api = "/v1/sessions/" + encodeURIComponent(verificationId);
   const $ = (id) => document.getElementById(id);
   const consentKey = "idgate-consent-" + verificationId;
@@ -158,8 +175,16 @@
   $("handoff").addEventListener("toggle", () => {
     const img = $("handoff-qr");
     if ($("handoff").open && img.hidden) {
-      img.src = "/capture/" + encodeURIComponent(verificationId) + "/qr.svg?secret=" + encodeURIComponent(secret);
-      img.hidden = false;
+      // The secret goes in a header, never in the image's URL (which servers log).
+      fetch("/capture/" + encodeURIComponent(verificationId) + "/qr.svg", {
+        headers: { "X-Client-Secret": secret },
+      }).then((response) => {
+        if (!response.ok) throw new Error("qr");
+        return response.blob();
+      }).then((blob) => {
+        img.src = URL.createObjectURL(blob);
+        img.hidden = false;
+      }).catch(() => { img.alt = "The QR code could not be loaded."; img.hidden = false; });
     }
   });
 

@@ -9,6 +9,7 @@ import yaml
 
 from app.policy import REASON_MESSAGES, Policy, PolicyError, default_policy_text, load_policy
 from app.policy.reasons import FIXED_ACTIONS
+from app.vision.faces import LEGACY_DLIB_MODEL_ID, TEMPLATE_MODEL_ID
 
 DESIGN_REASON_CODES = [
     "document_unreadable",
@@ -55,7 +56,9 @@ def test_default_policy_loads_with_documented_defaults() -> None:
     policy = load_policy()
     assert isinstance(policy, Policy)
     assert policy.version
-    assert policy.face_bands.match_max_distance <= policy.face_bands.mismatch_min_distance
+    bands = policy.face_bands_for(TEMPLATE_MODEL_ID)
+    assert bands is not None and bands.match_max_distance <= bands.mismatch_min_distance
+    assert policy.face_bands_for(LEGACY_DLIB_MODEL_ID) is None  # thresholds never cross models
     assert policy.liveness.required is True
     assert policy.max_attempts == 5 and policy.attempt_window_hours == 6
     assert policy.documents.min_age_years == 18
@@ -67,20 +70,53 @@ def test_loading_the_same_text_is_equal() -> None:
     assert load_policy(default_policy_text()) == load_policy()
 
 
+MK = f"face__models__{TEMPLATE_MODEL_ID}__"  # dotted key prefix of the shipped model's bands
+MP = f"face.models.{TEMPLATE_MODEL_ID}."  # ... as error messages name it
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"surprise": 1}, "unknown key(s): surprise"),
         ({"face__extra": 1}, "unknown key(s) in face: extra"),
         ({"face__quality__min_blur": 3}, "in face.quality: min_blur"),
-        ({"face__match_max_distance": "0.5"}, "face.match_max_distance: expected a number"),
-        ({"face__match_max_distance": 0.7}, "must not exceed"),
-        ({"face__mismatch_min_distance": 9}, "outside"),
-        ({"face__match_max_distance": 0.0}, "face.match_max_distance: 0.0 is outside"),
-        ({"face__match_max_distance": True}, "face.match_max_distance: expected a number"),
-        ({"face__match_max_distance": None}, "face.match_max_distance: missing"),
-        ({"face__mismatch_min_distance": None}, "face.mismatch_min_distance: missing"),
-        ({"face__mismatch_min_distance": [0.6]}, "face.mismatch_min_distance: expected"),
+        (
+            {MK + "match_max_distance": "0.5"},
+            MP + "match_max_distance: expected a number",
+        ),
+        ({MK + "match_max_distance": 1.3}, "must not exceed"),
+        ({MK + "mismatch_min_distance": 9}, "outside"),
+        (
+            {MK + "match_max_distance": 0.0},
+            MP + "match_max_distance: 0.0 is outside",
+        ),
+        (
+            {MK + "match_max_distance": True},
+            MP + "match_max_distance: expected a number",
+        ),
+        (
+            {MK + "match_max_distance": None},
+            MP + "match_max_distance: missing",
+        ),
+        (
+            {MK + "mismatch_min_distance": None},
+            MP + "mismatch_min_distance: missing",
+        ),
+        (
+            {MK + "duplicate_max_distance": None},
+            MP + "duplicate_max_distance: missing",
+        ),
+        (
+            {MK + "mismatch_min_distance": [0.6]},
+            MP + "mismatch_min_distance: expected",
+        ),
+        (
+            {MK + "surprise": 1},
+            "unknown key(s) in " + MP[:-1] + ": surprise",
+        ),
+        ({"face__models": {}}, "at least one template model"),
+        ({"face__models": None}, "face.models: missing"),
+        ({"face__models__bad id!": {}}, "is not a template model id"),
         ({"liveness__requirement": "sometimes"}, "liveness.requirement"),
         ({"documents__accepted_formats": ["TD4"]}, "unknown value(s) TD4"),
         ({"documents__accepted_type_codes": ["PP"]}, "single letters"),
