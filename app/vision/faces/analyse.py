@@ -126,6 +126,7 @@ def analyse_face(
     role: FaceRole,
     models: FaceModels,
     thresholds: FaceQualityThresholds = _DEFAULT_THRESHOLDS,
+    mirror: bool = True,
 ) -> FaceAnalysis:
     """Detect, measure and encode the face of a selfie or an ID portrait crop.
 
@@ -134,7 +135,8 @@ def analyse_face(
     portrait: small crops are upsampled and the largest face is used
     (``face_portrait_not_found``; ``face_quality_low`` when too small or blurry).
     A sample is returned whenever one face could be encoded, even with quality reasons,
-    so that the caller can still record a distance for a reviewer.
+    so that the caller can still record a distance for a reviewer. ``mirror`` sums the
+    embeddings of the crop and its mirror image (twice the cost, steadier templates).
     """
     rgb = as_rgb_uint8(image)
     if role == "selfie":
@@ -152,7 +154,7 @@ def analyse_face(
             faces_found=len(significant), sample=None, reason_codes=("selfie_multiple_faces",)
         )
     face = faces[0]
-    encoding = embed_aligned([align_face(work, face.landmarks)], models)[0]
+    encoding = embed_aligned([align_face(work, face.landmarks)], models, mirror=mirror)[0]
     sharpness = _box_sharpness(work, face)
     yaw = yaw_from_landmarks(face.landmarks)
     x, y, w, h = (v / scale for v in face.box)
@@ -212,21 +214,30 @@ def analyse_selfie_burst(
     The frame at ``preferred_indices[0]`` (the liveness check's most frontal, sharp,
     neutral frame) is analysed like a still selfie: its face decides the quality and
     face-count reasons and the box reported. The template is the mean direction of the
-    templates of up to ``max_template_frames`` frames, chosen among ``candidates``
-    (the preferred ones first, then frames spread over the burst) that show one face, no
-    more than ``BURST_MAX_ABS_YAW_DEG`` turned, ranked by frontality and sharpness.
+    templates of up to ``max_template_frames`` frames showing one face no more than
+    ``BURST_MAX_ABS_YAW_DEG`` turned, ranked by frontality and sharpness. When the caller
+    ranks several frames already (the liveness check's ``frontal_frame_indices``), only
+    those are looked at; otherwise ``candidates`` frames spread over the burst are.
+    Frames of a several-frame template are embedded without their mirror; a template of
+    one frame keeps it.
     """
     if not frames:
         raise ValueError("a burst needs at least one frame")
     rgb_frames = [as_rgb_uint8(f) for f in frames]
-    first = next((i for i in preferred_indices if 0 <= i < len(frames)), 0)
-    main = analyse_face(rgb_frames[first], role="selfie", models=models, thresholds=thresholds)
+    ranked = [i for i in dict.fromkeys(preferred_indices) if 0 <= i < len(frames)]
+    first = ranked[0] if ranked else 0
+    main = analyse_face(
+        rgb_frames[first], role="selfie", models=models, thresholds=thresholds, mirror=False
+    )
     if main.sample is None:
         return main
+    if len(ranked) > 1:
+        # one spare beyond what the template needs, in case a frame shows no usable face
+        pool = ranked[1 : max_template_frames + 1]
+    else:
+        pool = [i for i in _candidate_indices(len(frames), ranked, candidates) if i != first]
     scored: list[tuple[float, int, DetectedFace]] = []
-    for index in _candidate_indices(len(frames), preferred_indices, candidates):
-        if index == first:
-            continue  # its template is the main analysis's own
+    for index in pool:
         found = detect_faces(rgb_frames[index], models, max_side=BURST_DETECT_SIDE)
         significant = _significant(found, thresholds.background_face_ratio)
         if len(significant) != 1:
@@ -244,9 +255,14 @@ def analyse_selfie_burst(
         align_face(rgb_frames[index], face.landmarks)
         for _, index, face in scored[: max(0, max_template_frames - 1)]
     ]
-    templates = [main.sample.encoding]
     if crops:
-        templates.extend(embed_aligned(crops, models, mirror=False))
+        templates = [main.sample.encoding, *embed_aligned(crops, models, mirror=False)]
+    else:  # a one-frame template: worth the mirror
+        templates = [
+            analyse_face(
+                rgb_frames[first], role="selfie", models=models, thresholds=thresholds
+            ).sample.encoding  # type: ignore[union-attr]
+        ]
     encoding = aggregate_templates(np.stack(templates))
     sample = FaceSample(
         box=main.sample.box,
