@@ -43,10 +43,9 @@ PORTRAIT_PAD_FRACTION = 0.3
 # A second face counts (selfie_multiple_faces) only when the detector is this sure of it.
 SECOND_FACE_MIN_SCORE = 0.8
 SHARPNESS_SIDE = 96  # face region is resampled to this square before measuring focus
-# A burst template averages at most this many frames, chosen among this many candidates
-# (searched on copies this small: a selfie face is large). The extra frames are embedded
-# without their mirror: averaging frames already smooths what the mirror smooths, at
-# half the cost (benchmarks/NOTES-faces.md).
+# A burst template averages at most this many frames; without a ranking from the liveness
+# check, the best are chosen among this many candidates spread over the burst (searched
+# on copies this small: a selfie face is large).
 BURST_TEMPLATE_FRAMES = 3
 BURST_CANDIDATES = 8
 BURST_MAX_ABS_YAW_DEG = 20.0
@@ -218,17 +217,16 @@ def analyse_selfie_burst(
     ``BURST_MAX_ABS_YAW_DEG`` turned, ranked by frontality and sharpness. When the caller
     ranks several frames already (the liveness check's ``frontal_frame_indices``), only
     those are looked at; otherwise ``candidates`` frames spread over the burst are.
-    Frames of a several-frame template are embedded without their mirror; a template of
-    one frame keeps it.
+    The chosen frame's template includes its mirror image (dropping it lost genuine
+    matches on the calibration clips); the other frames' do not, to keep the face stage
+    within its time budget (benchmarks/NOTES-faces.md).
     """
     if not frames:
         raise ValueError("a burst needs at least one frame")
     rgb_frames = [as_rgb_uint8(f) for f in frames]
     ranked = [i for i in dict.fromkeys(preferred_indices) if 0 <= i < len(frames)]
     first = ranked[0] if ranked else 0
-    main = analyse_face(
-        rgb_frames[first], role="selfie", models=models, thresholds=thresholds, mirror=False
-    )
+    main = analyse_face(rgb_frames[first], role="selfie", models=models, thresholds=thresholds)
     if main.sample is None:
         return main
     if len(ranked) > 1:
@@ -255,14 +253,9 @@ def analyse_selfie_burst(
         align_face(rgb_frames[index], face.landmarks)
         for _, index, face in scored[: max(0, max_template_frames - 1)]
     ]
+    templates = [main.sample.encoding]
     if crops:
-        templates = [main.sample.encoding, *embed_aligned(crops, models, mirror=False)]
-    else:  # a one-frame template: worth the mirror
-        templates = [
-            analyse_face(
-                rgb_frames[first], role="selfie", models=models, thresholds=thresholds
-            ).sample.encoding  # type: ignore[union-attr]
-        ]
+        templates.extend(embed_aligned(crops, models, mirror=False))
     encoding = aggregate_templates(np.stack(templates))
     sample = FaceSample(
         box=main.sample.box,

@@ -87,7 +87,7 @@ class MatchBands:
     policy's ID-portrait-vs-selfie bands for the MobileFaceNet templates
     (benchmarks/NOTES-faces.md)."""
 
-    match_max_distance: float = 1.05
+    match_max_distance: float = 1.04
     mismatch_min_distance: float = 1.23
 
     def __post_init__(self) -> None:
