@@ -67,6 +67,7 @@ class FrameSignals:
     points5: np.ndarray | None = None  # (5, 2) detector points: eyes, nose tip, mouth corners
     detector_score: float = math.nan
     landmark_misfit: float = math.nan  # see landmark_misfit()
+    pitch5_deg: float = math.nan  # pitch from the 5 detector points (see head_pose_5)
 
     @property
     def has_face(self) -> bool:
@@ -217,12 +218,12 @@ def measure_landmarks(
         # stays with the 68 points while they fit the face: YuNet's nose point follows a
         # look up by a third of the angle dlib's does (turns_womanA_eyewide 10-11 s: +14
         # vs +40 degrees). When dlib's fit drifts off the detector's points (a hard look
-        # down, a full turn), its pitch, eyes and mouth are noise: pitch from the 5 points.
-        yaw5, pitch5 = head_pose_5(points5)
-        yaw = yaw5
+        # down, a full turn), its pitch, eyes and mouth are noise (NaN here; verify.py
+        # then reads the pitch change from the 5 points).
+        yaw, pitch5 = head_pose_5(points5)
         fit = landmark_misfit(landmarks, points5)
         if not fit <= MAX_LANDMARK_MISFIT:
-            pitch = pitch5
+            pitch = math.nan
             width = opening = lift = ear = math.nan
     return FrameSignals(
         index=index,
@@ -240,4 +241,5 @@ def measure_landmarks(
         points5=points5,
         detector_score=detector_score,
         landmark_misfit=fit,
+        pitch5_deg=pitch5 if points5 is not None else math.nan,
     )
