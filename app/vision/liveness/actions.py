@@ -45,6 +45,13 @@ class ActionThresholds:
     # A head movement must hold for this long (at least one frame) to count: a single
     # glitched frame is not a turn. Frames per action follow the measured frame rate.
     min_pose_hold_s: float = 0.1
+    # A smile holds at least this long (d19 widens her mouth by 8 % for one frame after
+    # letting a smile go: not a smile performed on request).
+    min_smile_hold_s: float = 0.15
+    # After an episode, an action starts anew only once its strength fell below this
+    # (threshold units): d19's smile hovering around its threshold after a blink is
+    # the same smile, not one performed after the blink.
+    rearm_level: float = 0.5
     baseline_frames: int = 3
 
 
@@ -138,28 +145,36 @@ def _find_action(
     min_hold: int = 1,
 ) -> tuple[int, int] | None:
     """Return (onset index, peak index) of the first episode that STARTS at or after
-    ``start`` and lasts ``min_hold`` frames: an action still held from before (e.g. a
-    head already up when the turn began) does not count as performed after the previous
-    one."""
+    ``start``, lasts ``min_hold`` frames and follows a release of the action: an action
+    still held from before (e.g. a head already up when the turn began) does not count
+    as performed after the previous one."""
     filled = np.nan_to_num(strength, nan=-np.inf)
     n = len(filled)
-    for onset in range(start, n):
-        if filled[onset] < 1.0 or (onset > 0 and filled[onset - 1] >= 1.0):
+    armed, k = True, 0
+    while k < n:
+        if filled[k] < 1.0:
+            # Re-armed only once the action has really been let go (frames without a
+            # reading keep the state): a smile hovering at its threshold is one smile.
+            if np.isfinite(strength[k]) and strength[k] < thresholds.rearm_level:
+                armed = True
+            k += 1
             continue
-        end = onset
+        onset, end = k, k
         while end + 1 < n and filled[end + 1] >= 1.0:
             end += 1
+        k = end + 1
         if end - onset + 1 < min_hold:
             continue
-        peak = onset + int(np.argmax(filled[onset : end + 1]))
-        if action != "blink":
-            return onset, peak
-        # A blink closes and opens again: a later frame must recover most of the drop
-        # (to blink_recovery, or to 40 % of a deep closure's peak).
-        reopen = max(thresholds.blink_recovery, 0.4 * float(filled[peak]))
-        recovered = np.nonzero(filled[end + 1 :] <= reopen)[0]
-        if recovered.size:
-            return onset, peak
+        if armed and onset >= start:
+            peak = onset + int(np.argmax(filled[onset : end + 1]))
+            if action != "blink":
+                return onset, peak
+            # A blink closes and opens again: a later frame must recover most of the
+            # drop (to blink_recovery, or to 40 % of a deep closure's peak).
+            reopen = max(thresholds.blink_recovery, 0.4 * float(filled[peak]))
+            if np.nonzero(filled[end + 1 :] <= reopen)[0].size:
+                return onset, peak
+        armed = False
     return None
 
 
@@ -171,6 +186,7 @@ def detect_actions(
     *,
     windows_s: Sequence[tuple[float, float]] | None = None,
     min_hold_frames: int = 1,
+    min_smile_frames: int = 1,
 ) -> tuple[ActionResult, ...]:
     """Look for each asked action in order; each must start after the previous one.
 
@@ -179,7 +195,8 @@ def detect_actions(
 
     ``windows_s`` optionally bounds each action's onset (seconds from capture start), as
     prompted by the capture page. After the first missing action the rest are reported
-    as not performed. Pose actions must hold ``min_hold_frames`` frames.
+    as not performed. Pose actions must hold ``min_hold_frames`` frames, smiles
+    ``min_smile_frames`` (a blink is short by nature).
     """
     from app.vision.liveness.challenge import POSE_ACTIONS
 
@@ -202,7 +219,8 @@ def detect_actions(
                 if found is not None and found[0] < search_from:
                     found = None
             else:
-                found = _find_action(action, strength, search_from, thresholds)
+                hold = max(1, min_smile_frames) if action == "smile" else 1
+                found = _find_action(action, strength, search_from, thresholds, hold)
         if found is not None and windows_s is not None and k < len(windows_s):
             low, high = windows_s[k]
             if not low <= float(trace.times_s[found[0]]) <= high:

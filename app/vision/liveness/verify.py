@@ -80,11 +80,13 @@ class LivenessThresholds:
     track_jump_ratio: float = 0.5  # centre jump between face frames, in face widths
     max_track_change: float = 40.0  # grey levels, 16x16 thumbnails, per step in a gap
     min_track_frames: int = 3  # shorter tracks are ignored (neither face nor identity)
-    # identity across frames: MobileFaceNet templates of near-frontal frames only
-    # (unit vectors, Euclidean distance 0..2), the second-largest distance to the best
-    # frame (the largest when fewer than 4 frames were compared).
-    max_identity_distance: float = 0.8
-    identity_frames: int = 8  # templates per sequence, spread over its tracks
+    # identity across frames: MobileFaceNet templates (unit vectors, Euclidean distance
+    # 0..2) of the most frontal frame of each stretch of the sequence, the second-largest
+    # distance to the best frame (the largest when fewer than 4 were compared). Tune
+    # split: the same person <= 0.83 (looking up/down, grimacing), splices of two people
+    # >= 1.36 when both are compared.
+    max_identity_distance: float = 1.0
+    identity_frames: int = 8  # stretches per sequence, spread over its tracks
     frontal_max_yaw_deg: float = 15.0  # near-frontal: yaw and pitch within these of
     frontal_max_pitch_deg: float = 12.0  # the start (templates drift on turned faces)
     # ... and the face box's height/width within this share of the start's: a head bent
@@ -108,7 +110,7 @@ class LivenessThresholds:
     # side or two adjacent ones: turns_womanD_webcam reads "bottom+left") ...
     frame_min_sides: int = 3
     frame_ratio: float = 0.5  # ... in at least this share of the sampled frames
-    frame_samples: int = 6
+    frame_samples: int = 10
 
 
 @dataclass(frozen=True)
@@ -318,7 +320,12 @@ def _verify(
     trace = Trace(
         times_s=trace.times_s,
         yaw_deg=np.where(bent, np.nan, trace.yaw_deg),
-        pitch_deg=np.where(from_points, baseline.pitch_deg + pitch5 - base_pitch5, trace.pitch_deg),
+        # ... a look down only: YuNet's nose point follows a look up by a third of it
+        pitch_deg=np.where(
+            from_points,
+            np.where(pitch5 <= base_pitch5, baseline.pitch_deg + pitch5 - base_pitch5, np.nan),
+            trace.pitch_deg,
+        ),
         ear=np.where(turned, np.nan, trace.ear),
         mouth_width=np.where(turned, np.nan, trace.mouth_width),
     )
@@ -326,8 +333,15 @@ def _verify(
     frame_step = float(np.median(steps)) if steps.size else 1.0
     hold = max(1, round(th.actions.min_pose_hold_s / max(frame_step, 1e-3)))
     signals["min_hold_frames"] = float(hold)
+    smile_hold = max(1, round(th.actions.min_smile_hold_s / max(frame_step, 1e-3)))
     actions = detect_actions(
-        challenge, trace, baseline, th.actions, windows_s=windows, min_hold_frames=hold
+        challenge,
+        trace,
+        baseline,
+        th.actions,
+        windows_s=windows,
+        min_hold_frames=hold,
+        min_smile_frames=smile_hold,
     )
     extra = unrequested_pose_actions(challenge, trace, baseline, th.actions, actions)
     signals["unrequested_pose_actions"] = float(len(extra))
@@ -615,11 +629,14 @@ def _identity(
     models: FaceModels,
     th: LivenessThresholds,
 ) -> float:
-    """Template distance from the best frame to near-frontal frames spread over every
-    track: the second-largest (the largest when fewer than 4 were compared). A track
-    without any near-frontal frame cannot prove its identity: infinite distance.
+    """Template distance from the best frame to the most frontal frame of each stretch
+    of every track: the second-largest (the largest when fewer than 4 were compared).
 
-    Faceless and turned frames never enter: a profile template drifts away from the
+    Each track is cut into stretches (``identity_frames`` over the sequence); from each,
+    the frame closest to the starting pose (yaw, pitch, box shape) whose landmarks fit
+    is compared, however it is posed: another person spliced into the sequence has
+    their own face shape and is compared too. Faceless frames and frames turned beyond
+    ``expression_max_yaw_deg`` never enter: a profile template drifts away from the
     frontal one of the same person, and a missing face proves nothing either way.
     """
     if best is None or analysed[best].signals.points5 is None:
@@ -628,22 +645,28 @@ def _identity(
     base_aspect = _base_aspect(analysed, baseline)
     picks: list[int] = []
     for track in tracks:
-        frontal = [
-            k
-            for k in track
-            if _near_frontal(
-                analysed[k].signals,
-                abs(trace.yaw_deg[k] - baseline.yaw_deg),
-                abs(trace.pitch_deg[k] - baseline.pitch_deg),
-                base_aspect,
-                th,
-            )
-        ]
-        if not frontal:
+        cost = {}
+        for k in track:
+            s = analysed[k].signals
+            dyaw = abs(trace.yaw_deg[k] - baseline.yaw_deg)
+            dpitch = abs(trace.pitch_deg[k] - baseline.pitch_deg)
+            value = dyaw + dpitch + 100.0 * abs(_aspect(s) / base_aspect - 1.0)
+            if (
+                s.points5 is not None
+                and s.landmark_misfit <= MAX_LANDMARK_MISFIT
+                and dyaw <= th.expression_max_yaw_deg
+                and math.isfinite(value)
+            ):
+                cost[k] = value
+        if not cost:
             return math.inf
-        share = max(2, round(th.identity_frames * len(track) / max(1, n_faces)))
-        chosen = np.unique(np.linspace(0, len(frontal) - 1, min(share, len(frontal))).round())
-        picks += [frontal[int(i)] for i in chosen if frontal[int(i)] != best]
+        stretches = max(1, round(th.identity_frames * len(track) / max(1, n_faces)))
+        for stretch in np.array_split(np.asarray(track), stretches):
+            candidates = [int(k) for k in stretch if int(k) in cost]
+            if candidates:
+                k = min(candidates, key=lambda c: cost[c])
+                if k != best:
+                    picks.append(k)
     if not picks:
         return 0.0
     crops = []

@@ -194,3 +194,18 @@ def test_pitch_is_not_read_while_the_head_is_turned_far() -> None:
     assert baseline is not None
     assert detect_actions(("look_up",), trace, baseline, TH)[0].passed is False
     assert extra == ()
+
+
+def test_a_smile_hovering_at_its_threshold_is_one_smile() -> None:
+    # Smiles from 0.5 s, dips just under the threshold around a blink at 1.3 s and
+    # widens again: "blink, smile" is not answered (the smile began before the blink).
+    width = np.full(40, 0.80)
+    width[5:12] = 0.88
+    width[12:15] = 0.85  # strength ~0.9: still smiling
+    width[15:30] = 0.88
+    ear = bump(40, 13, 14, 0.08, rest=0.30)
+    trace = make_trace(mouth_width=width, ear=ear)
+    baseline = compute_baseline(trace)
+    assert baseline is not None
+    assert all(r.passed for r in detect_actions(("smile", "blink"), trace, baseline, TH))
+    assert not detect_actions(("blink", "smile"), trace, baseline, TH)[1].passed
