@@ -6,6 +6,7 @@ Usage::
     uv run python -m benchmarks.bench_liveness --json     # machine-readable
     uv run python -m benchmarks.bench_liveness --kinds genuine,print --verbose
     uv run python -m benchmarks.bench_liveness --output new.json --compare old.json
+    uv run python -m benchmarks.bench_liveness --summary new.json --compare old.json
 
 Every figure is given per split: "tune" (thresholds were fitted on these segments) and
 "heldout" (no threshold was fitted on them); see benchmarks/synth/liveness.py.
@@ -145,7 +146,8 @@ def write_notes(summary: dict[str, Any], previous: dict[str, Any] | None = None)
     """Replace the results block of NOTES-liveness.md (create the file if needed)."""
     block = (
         f"{BEGIN}\n_Latest run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-        f"seed {summary['seed']}, command `uv run python -m benchmarks.bench_liveness`._\n\n"
+        f"seed {summary['seed']}, command `uv run python -m benchmarks.bench_liveness`; "
+        f"previous release = main at d2f464f run on the same sequences (see Reproduce)._\n\n"
         f"{format_table(summary, previous)}\n{END}"
     )
     text = NOTES.read_text() if NOTES.exists() else f"# Liveness benchmark\n\n{BEGIN}\n{END}\n"
@@ -165,9 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-notes", action="store_true", help="do not rewrite the notes")
     parser.add_argument("--output", help="also save the summary as JSON to this file")
     parser.add_argument("--compare", help="a saved summary to show beside this run")
+    parser.add_argument("--summary", help="report a saved summary instead of running")
     args = parser.parse_args(argv)
     kinds = set(args.kinds.split(",")) if args.kinds else None
-    summary = run(args.seed, kinds, args.verbose)
+    if args.summary:
+        summary = json.loads(Path(args.summary).read_text())
+    else:
+        summary = run(args.seed, kinds, args.verbose)
     previous = json.loads(Path(args.compare).read_text()) if args.compare else None
     if args.output:
         Path(args.output).write_text(json.dumps(summary, indent=2))
