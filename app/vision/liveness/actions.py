@@ -276,8 +276,9 @@ def unrequested_pose_actions(
     onset of the last asked action, i.e. before the asked sequence is complete: a clip
     that does every movement in a fixed order then answers only challenges that are its
     prefix. Extra movement after the sequence (looking around, turning further) is free,
-    and a weaker swing opposite to the previous asked pose action right after it (coming
-    back from a turn) is the return, not an action.
+    a weaker swing opposite to the previous asked pose action right after it (coming
+    back from a turn) is the return, not an action, and a movement that starts while an
+    asked head movement is held is part of it (a diagonal turn).
     """
     from app.vision.liveness.challenge import POSE_ACTIONS
 
@@ -286,6 +287,14 @@ def unrequested_pose_actions(
     if actions is not None and len(asked) < len(actions):
         asked = []  # the challenge already failed; nothing more to explain
     last_onset_s = max((float(a.at_s) for a in asked if a.at_s is not None), default=None)
+    # Frames inside an asked head movement: a look down that starts while the head is
+    # turned as asked is the same, diagonal movement (d3 looks down 14 degrees as she
+    # turns to her left), not a second action.
+    during_asked: set[int] = set()
+    for a in asked:
+        if a.action in POSE_ACTIONS:
+            for start, end, _ in _episodes(action_strength(a.action, trace, baseline, t), 1.0):
+                during_asked.update(range(start, end + 1))
     extra = []
     for action in sorted(POSE_ACTIONS - set(challenge)):
         strength = action_strength(action, trace, baseline, t)
@@ -297,6 +306,8 @@ def unrequested_pose_actions(
             if last_onset_s is None or onset_s >= last_onset_s:
                 continue
             if _is_return_swing(action, onset_s, peak, asked, trace, baseline, t):
+                continue
+            if onset in during_asked:
                 continue
             extra.append(action)
             break

@@ -209,3 +209,15 @@ def test_a_smile_hovering_at_its_threshold_is_one_smile() -> None:
     assert baseline is not None
     assert all(r.passed for r in detect_actions(("smile", "blink"), trace, baseline, TH))
     assert not detect_actions(("blink", "smile"), trace, baseline, TH)[1].passed
+
+
+def test_a_look_down_while_turning_as_asked_is_one_diagonal_movement() -> None:
+    # Asked: turn_left, turn_right. She looks down by 15 degrees during the left turn
+    # (d3 does): part of the turn. The same look down on its own before the turns fails.
+    yaw = bump(60, 10, 20, 25.0) + bump(60, 30, 40, -25.0)
+    during = make_trace(60, yaw_deg=yaw, pitch_deg=bump(60, 13, 18, -15.0))
+    asked, extra = _asked_and_extra(("turn_left", "turn_right"), during)
+    assert all(a.passed for a in asked) and extra == ()
+    before = make_trace(60, yaw_deg=yaw, pitch_deg=bump(60, 4, 8, -15.0))
+    asked, extra = _asked_and_extra(("turn_left", "turn_right"), before)
+    assert all(a.passed for a in asked) and extra == ("look_down",)
