@@ -5,6 +5,13 @@ Usage::
     uv run python -m benchmarks.bench_liveness            # table + rewrite the results
     uv run python -m benchmarks.bench_liveness --json     # machine-readable
     uv run python -m benchmarks.bench_liveness --kinds genuine,print --verbose
+    uv run python -m benchmarks.bench_liveness --output new.json --compare old.json
+    uv run python -m benchmarks.bench_liveness --summary new.json --compare old.json
+
+Every figure is given per split: "tune" (thresholds were fitted on these segments) and
+"heldout" (no threshold was fitted on them); see benchmarks/synth/liveness.py.
+``--compare`` puts the figures of another run (e.g. the previous release's code on the
+same sequences, saved with ``--output``) beside this run's in the notes.
 
 APCER (ISO/IEC 30107-3) = share of attack presentations of one type accepted as live;
 BPCER = share of genuine presentations rejected. Genuine data is REAL (clip segments);
@@ -35,7 +42,7 @@ BEGIN, END = "<!-- bench_liveness:begin -->", "<!-- bench_liveness:end -->"
 def run(seed: int, kinds: set[str] | None, verbose: bool) -> dict[str, Any]:
     """Verify every sequence and aggregate error rates and timings per kind."""
     models = load_face_models()
-    per_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    per_kind: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for sample in all_sequences(seed):
         if kinds and sample.kind not in kinds:
             continue
@@ -47,27 +54,29 @@ def run(seed: int, kinds: set[str] | None, verbose: bool) -> dict[str, Any]:
         cpu_ms = (time.process_time() - cpu_started) * 1000.0
         row = {
             "name": sample.name,
+            "split": sample.split,
             "challenge": list(sample.challenge),
             "frames": len(sample.frames),
             "live": result.live,
             "reasons": list(result.reasons),
             "ms": round(wall_ms, 1),
+            "ms_per_30": round(wall_ms * 30.0 / max(1, len(sample.frames)), 1),
             "cpu_ms": round(cpu_ms, 1),
             "signals": {k: round(v, 4) for k, v in result.signals.items()},
             "actions": [(a.action, a.passed, a.at_s, a.score) for a in result.actions],
         }
-        per_kind[sample.kind].append(row)
+        per_kind[(sample.split, sample.kind)].append(row)
         if verbose:
             print(json.dumps(row), file=sys.stderr)
     summary: dict[str, Any] = {"seed": seed, "kinds": {}}
     all_ms: list[float] = []
     all_cpu: list[float] = []
-    for kind, rows in per_kind.items():
+    for (split, kind), rows in sorted(per_kind.items()):
         n = len(rows)
         accepted = sum(1 for r in rows if r["live"])
-        ms = sorted(r["ms"] for r in rows)
+        ms = sorted(r["ms_per_30"] for r in rows)
         all_ms += ms
-        all_cpu += [r["cpu_ms"] for r in rows]
+        all_cpu += [r["cpu_ms"] * 30.0 / max(1, r["frames"]) for r in rows]
         reasons: dict[str, int] = defaultdict(int)
         for r in rows:
             for reason in r["reasons"]:
@@ -81,7 +90,7 @@ def run(seed: int, kinds: set[str] | None, verbose: bool) -> dict[str, Any]:
             "median_ms": statistics.median(ms),
             "p95_ms": ms[min(n - 1, round(0.95 * (n - 1)))],
         }
-        summary["kinds"][kind] = entry
+        summary["kinds"][f"{split}/{kind}"] = entry
     if all_ms:
         all_ms.sort()
         summary["median_ms"] = statistics.median(all_ms)
@@ -93,39 +102,53 @@ def run(seed: int, kinds: set[str] | None, verbose: bool) -> dict[str, Any]:
     return summary
 
 
-def format_table(summary: dict[str, Any]) -> str:
-    """A markdown table of the summary."""
+def format_table(summary: dict[str, Any], previous: dict[str, Any] | None = None) -> str:
+    """A markdown table of the summary, with ``previous`` run's figures beside it."""
+    old = previous["kinds"] if previous else {}
     lines = [
-        "| kind | data | n | metric | error rate | median ms | p95 ms | reasons |",
-        "|---|---|---|---|---|---|---|---|",
+        "| split | kind | n | metric | error rate | previous release | median ms / 30 frames "
+        "| previous | reasons |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for kind, e in summary["kinds"].items():
-        data = "real" if kind == "genuine" else "synthetic from real"
+    for key, e in summary["kinds"].items():
+        split, kind = key.split("/", 1)
         reasons = ", ".join(f"{k}:{v}" for k, v in sorted(e["reasons"].items()))
+        before = old.get(key)
+        before_rate = f"{100 * before['error_rate']:.1f}%" if before else "-"
+        before_ms = f"{before['median_ms']:.0f}" if before else "-"
         lines.append(
-            f"| {kind} | {data} | {e['n']} | {e['metric']} | {100 * e['error_rate']:.1f}% "
-            f"| {e['median_ms']:.0f} | {e['p95_ms']:.0f} | {reasons} |"
+            f"| {split} | {kind} | {e['n']} | {e['metric']} | {100 * e['error_rate']:.1f}% "
+            f"| {before_rate} | {e['median_ms']:.0f} | {before_ms} | {reasons} |"
         )
     if "median_ms" in summary:
         lines.append(
-            f"\nAll sequences: median {summary['median_ms']:.0f} ms, "
+            f"\nAll sequences, per 30 frames: median {summary['median_ms']:.0f} ms, "
             f"p95 {summary['p95_ms']:.0f} ms wall; CPU time median "
-            f"{summary['median_cpu_ms']:.0f} ms, p95 {summary['p95_cpu_ms']:.0f} ms per sequence "
-            f"(~30 frames, <= 512 px, models loaded; 2 shared cores, 1-min load average "
+            f"{summary['median_cpu_ms']:.0f} ms, p95 {summary['p95_cpu_ms']:.0f} ms "
+            f"(<= 640 px, models loaded; 2 shared cores, 1-min load average "
             f"{summary['load_average_1min']:.1f} at the end of the run)."
         )
-    for kind, e in summary["kinds"].items():
+        if previous and "median_ms" in previous:
+            lines.append(
+                f"Previous release on the same sequences: median {previous['median_ms']:.0f} "
+                f"ms, p95 {previous['p95_ms']:.0f} ms wall per 30 frames."
+            )
+    for key, e in summary["kinds"].items():
         if e["errors"]:
-            lines.append(f"\n{kind} errors: {', '.join(e['errors'])}")
+            lines.append(f"\n{key} errors: {', '.join(e['errors'])}")
+    for key, e in old.items():
+        if e["errors"]:
+            lines.append(f"\nprevious release, {key} errors: {', '.join(e['errors'])}")
     return "\n".join(lines)
 
 
-def write_notes(summary: dict[str, Any]) -> None:
+def write_notes(summary: dict[str, Any], previous: dict[str, Any] | None = None) -> None:
     """Replace the results block of NOTES-liveness.md (create the file if needed)."""
     block = (
         f"{BEGIN}\n_Latest run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-        f"seed {summary['seed']}, command `uv run python -m benchmarks.bench_liveness`._\n\n"
-        f"{format_table(summary)}\n{END}"
+        f"seed {summary['seed']}, command `uv run python -m benchmarks.bench_liveness`; "
+        f"previous release = main at d2f464f run on the same sequences (see Reproduce)._\n\n"
+        f"{format_table(summary, previous)}\n{END}"
     )
     text = NOTES.read_text() if NOTES.exists() else f"# Liveness benchmark\n\n{BEGIN}\n{END}\n"
     if BEGIN not in text:
@@ -142,12 +165,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", help="comma-separated kinds to run (default: all)")
     parser.add_argument("--verbose", action="store_true", help="one JSON line per sequence")
     parser.add_argument("--no-notes", action="store_true", help="do not rewrite the notes")
+    parser.add_argument("--output", help="also save the summary as JSON to this file")
+    parser.add_argument("--compare", help="a saved summary to show beside this run")
+    parser.add_argument("--summary", help="report a saved summary instead of running")
     args = parser.parse_args(argv)
     kinds = set(args.kinds.split(",")) if args.kinds else None
-    summary = run(args.seed, kinds, args.verbose)
-    print(json.dumps(summary, indent=2) if args.json else format_table(summary))
+    if args.summary:
+        summary = json.loads(Path(args.summary).read_text())
+    else:
+        summary = run(args.seed, kinds, args.verbose)
+    previous = json.loads(Path(args.compare).read_text()) if args.compare else None
+    if args.output:
+        Path(args.output).write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary, indent=2) if args.json else format_table(summary, previous))
     if not args.no_notes and kinds is None:
-        write_notes(summary)
+        write_notes(summary, previous)
     return 0
 
 

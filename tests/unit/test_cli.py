@@ -173,3 +173,16 @@ def test_a_child_started_with_die_with_parent_exits_when_its_parent_is_killed(
     else:
         os.kill(child_pid, 9)
         pytest.fail("the child outlived its killed parent")
+
+
+def test_liveness_follows_a_full_head_turn_to_profile_and_back(shared_data: Path) -> None:
+    # Issue 24: her right to near profile and back, her left to about profile and back.
+    # The previous release lost the face at profile and read the return as a turn the
+    # other way; the CLI sampled the 6 s cut at 6 fps.
+    clip = str(shared_data / "video" / "turns_womanA_eyewide.mp4")
+    args = ("--start", "2.5", "--end", "8.5", "--json")
+    code, live = _run("liveness", clip, "--challenge", "turn_right,turn_left", *args)
+    assert code == 0 and live["live"] is True, live
+    assert live["frames_used"] >= 60  # >= 10 frames per second of the cut
+    _, wrong = _run("liveness", clip, "--challenge", "turn_left,turn_right", *args)
+    assert wrong["live"] is False and "liveness_challenge_failed" in wrong["reasons"]

@@ -144,6 +144,14 @@ def check_timing(
 def enclosing_frame_sides(
     gray: np.ndarray, face_box: tuple[int, int, int, int], *, min_length_ratio: float = 0.6
 ) -> int:
+    """How many sides (0-4) of a straight-edged frame surround the face (see
+    :func:`frame_sides_around`)."""
+    return len(frame_sides_around(gray, face_box, min_length_ratio=min_length_ratio))
+
+
+def frame_sides_around(
+    gray: np.ndarray, face_box: tuple[int, int, int, int], *, min_length_ratio: float = 0.6
+) -> set[str]:
     """How many sides (0-4) of a straight-edged frame surround the face.
 
     A phone, tablet or monitor held up to the camera, and the edge of a print, show long
@@ -165,7 +173,7 @@ def enclosing_frame_sides(
         maxLineGap=10,
     )
     if lines is None:
-        return 0
+        return set()
     sides: set[str] = set()
     for x1, y1, x2, y2 in lines.reshape(-1, 4):
         dx, dy = float(x2 - x1), float(y2 - y1)
@@ -190,4 +198,4 @@ def enclosing_frame_sides(
                 sides.add("top")
             elif bottom + 0.05 * face_h < y < bottom + 0.8 * face_h:
                 sides.add("bottom")
-    return len(sides)
+    return sides

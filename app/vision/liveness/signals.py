@@ -1,4 +1,8 @@
-"""Per-frame liveness signals: face box, 68 landmarks, head pose, eyes and mouth.
+"""Per-frame liveness signals: face box, landmarks, head pose, eyes and mouth.
+
+Yaw comes from the detector's 5 points (YuNet: eyes, nose tip, mouth corners), which
+stay on the face up to full profile; pitch, eye openness and mouth geometry come from
+dlib's 68 points, trusted only while the head is not turned far (see verify.py).
 
 Sign conventions (unmirrored camera frames, i.e. as the camera sees the user):
 - ``yaw_deg`` > 0 when the user turns their head to THEIR OWN LEFT. Facing the camera,
@@ -35,6 +39,15 @@ NOSE_DEPTH_RATIO = 0.3
 REST_NOSE_DROP = 0.37
 
 
+# 5-point pose: nose-tip depth in front of the eye/mouth plane over the eye-centre distance
+# (~30 mm / ~63 mm) and over the eye-to-mouth height (~30 mm / ~70 mm).
+NOSE_DEPTH_OVER_EYES = 0.48
+NOSE_DEPTH_OVER_FACE_HEIGHT = 0.43
+# Resting share of the eye-to-mouth height at which the nose tip sits (subtracted so that
+# a level head reads near zero; only changes against the user's baseline matter).
+REST_NOSE_HEIGHT = 0.55
+
+
 @dataclass(frozen=True)
 class FrameSignals:
     """What one frame tells about the face in it (coordinates in the analysed image)."""
@@ -51,6 +64,10 @@ class FrameSignals:
     corner_lift: float = math.nan  # lip-centre y minus mouth-corner y, / inter-ocular
     interocular: float = math.nan  # pixels between the eye centres
     sharpness: float = math.nan  # variance of the Laplacian inside the face box
+    points5: np.ndarray | None = None  # (5, 2) detector points: eyes, nose tip, mouth corners
+    detector_score: float = math.nan
+    landmark_misfit: float = math.nan  # see landmark_misfit()
+    pitch5_deg: float = math.nan  # pitch from the 5 detector points (see head_pose_5)
 
     @property
     def has_face(self) -> bool:
@@ -119,6 +136,58 @@ def head_pose(landmarks: np.ndarray) -> tuple[float, float]:
     return yaw, pitch
 
 
+def head_pose_5(points5: np.ndarray) -> tuple[float, float]:
+    """Approximate (yaw, pitch) in degrees from the detector's 5 points.
+
+    Yaw: the nose tip's offset from the eye midpoint along the eye axis, over the eye
+    distance (both shrink alike with pitch; the ratio follows tan(yaw)). Pitch: where the
+    nose tip sits between the eye line and the mouth line, across the eye axis (the ratio
+    is unaffected by yaw foreshortening and follows tan(pitch)). Unlike dlib's 68 points
+    these points stay on the face up to full profile, so the sign does not flip at the
+    end of a full turn (measured on turns_womanA_eyewide.mp4).
+    """
+    p = np.asarray(points5, dtype=np.float64).reshape(5, 2)
+    eye_a, eye_b, nose, mouth_a, mouth_b = p
+    axis = eye_b - eye_a
+    span = float(np.linalg.norm(axis))
+    if span <= 1e-6:
+        return math.nan, math.nan
+    along = axis / span
+    across = np.array([-along[1], along[0]])
+    eyes = (eye_a + eye_b) / 2.0
+    mouth = (mouth_a + mouth_b) / 2.0
+    height = float((mouth - eyes) @ across)
+    if height <= 1e-6:
+        return math.nan, math.nan
+    yaw = math.degrees(math.atan(float((nose - eyes) @ along) / span / NOSE_DEPTH_OVER_EYES))
+    nose_height = float((nose - eyes) @ across) / height
+    pitch = math.degrees(math.atan((REST_NOSE_HEIGHT - nose_height) / NOSE_DEPTH_OVER_FACE_HEIGHT))
+    return yaw, pitch
+
+
+# Largest distance between dlib's eye centres, nose tip and mouth corners and the
+# detector's 5 points, over the eye distance, for which dlib's 68 points are trusted.
+MAX_LANDMARK_MISFIT = 0.4
+
+
+def landmark_misfit(landmarks: np.ndarray, points5: np.ndarray) -> float:
+    """How far dlib's 68 points have drifted from the detector's 5 points (0 = agree)."""
+    p = np.asarray(points5, dtype=np.float64).reshape(5, 2)
+    own = np.array(
+        [
+            landmarks[list(RIGHT_EYE)].mean(axis=0),
+            landmarks[list(LEFT_EYE)].mean(axis=0),
+            landmarks[30],
+            landmarks[48],
+            landmarks[54],
+        ]
+    )
+    span = float(np.linalg.norm(p[1] - p[0]))
+    if span <= 1e-6:
+        return math.inf
+    return float(np.linalg.norm(own - p, axis=1).max() / span)
+
+
 def face_sharpness(gray: np.ndarray, box: tuple[int, int, int, int]) -> float:
     """Variance of the Laplacian inside the face box (higher is sharper)."""
     left, top, right, bottom = box
@@ -135,10 +204,27 @@ def measure_landmarks(
     box: tuple[int, int, int, int],
     landmarks: np.ndarray,
     gray: np.ndarray,
+    points5: np.ndarray | None = None,
+    detector_score: float = math.nan,
 ) -> FrameSignals:
-    """Derive pose, eye and mouth signals from one frame's 68 landmarks."""
+    """Derive pose, eye and mouth signals from one frame's landmarks (yaw from the 5
+    detector points when given, else from the 68 points; pitch from the 68 points)."""
     yaw, pitch = head_pose(landmarks)
     width, opening, lift = mouth_metrics(landmarks)
+    ear = eye_aspect_ratio(landmarks)
+    fit = math.nan
+    if points5 is not None:
+        # Yaw from the detector's points (they stay on the face at full profile). Pitch
+        # stays with the 68 points while they fit the face: YuNet's nose point follows a
+        # look up by a third of the angle dlib's does (turns_womanA_eyewide 10-11 s: +14
+        # vs +40 degrees). When dlib's fit drifts off the detector's points (a hard look
+        # down, a full turn), its pitch, eyes and mouth are noise (NaN here; verify.py
+        # then reads the pitch change from the 5 points).
+        yaw, pitch5 = head_pose_5(points5)
+        fit = landmark_misfit(landmarks, points5)
+        if not fit <= MAX_LANDMARK_MISFIT:
+            pitch = math.nan
+            width = opening = lift = ear = math.nan
     return FrameSignals(
         index=index,
         n_faces=n_faces,
@@ -146,10 +232,14 @@ def measure_landmarks(
         landmarks=landmarks,
         yaw_deg=yaw,
         pitch_deg=pitch,
-        ear=eye_aspect_ratio(landmarks),
+        ear=ear,
         mouth_width=width,
         mouth_open=opening,
         corner_lift=lift,
         interocular=interocular_distance(landmarks),
         sharpness=face_sharpness(gray, box),
+        points5=points5,
+        detector_score=detector_score,
+        landmark_misfit=fit,
+        pitch5_deg=pitch5 if points5 is not None else math.nan,
     )

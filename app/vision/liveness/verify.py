@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from app.vision.faces.embedding import align_face, embed_aligned
 from app.vision.faces.models import FaceModels
 from app.vision.liveness.actions import (
     ActionResult,
@@ -25,13 +27,14 @@ from app.vision.liveness.challenge import POSE_ACTIONS, is_valid_challenge
 from app.vision.liveness.evidence import (
     check_timing,
     common_face_region,
-    enclosing_frame_sides,
     face_thumbnail,
     frame_repetition,
+    frame_sides_around,
     planar_residual,
     rigid_points,
 )
 from app.vision.liveness.extract import AnalysedFrame, analyse_frames
+from app.vision.liveness.signals import MAX_LANDMARK_MISFIT, FrameSignals
 
 __all__ = [
     "ActionResult",
@@ -58,27 +61,43 @@ class LivenessThresholds:
     actions: ActionThresholds = field(default_factory=ActionThresholds)
     # input and timing
     min_frames: int = 8
-    max_frames_analysed: int = 60  # longer sequences are subsampled evenly
+    max_frames_analysed: int = 120  # longer sequences are subsampled evenly
     min_duration_s: float = 1.0
     max_duration_s: float = 60.0
     min_fps: float = 2.0
     max_fps: float = 120.0
     max_gap_s: float = 3.0
     analysis_side: int = 640
-    detect_side: int = 320
-    detect_every: int = 4  # HOG on every 4th frame, landmark tracking in between
-    # faces
-    min_face_fraction: float = 0.8  # share of frames that must show the face
+    detect_side: int = 320  # YuNet input (longer side): ~12 ms vs ~35-55 ms at 480 px
+    # faces: share of frames that must show the face or lie in a bridged gap of its track
+    min_face_fraction: float = 0.8
     second_face_area_ratio: float = 0.25  # a second face this large (vs the main) counts
     multiple_face_fraction: float = 0.2  # ... in this share of frames -> multiple faces
-    # identity across frames (dlib 128-d encodings: dlib's own tolerance is 0.6;
-    # d3's grimaces under a 40-degree turn reach 0.55 for the same person)
-    max_identity_distance: float = 0.6
-    identity_parts: int = 2  # encode the best frame + the most frontal of parts 2..n
-    track_jump_ratio: float = 0.5  # centre jump between frames, in face widths: a cut
+    # tracking: a face lost (full profile, a hand) and found again is the same track when
+    # the gap is short, the box has not jumped and the face region changed smoothly
+    # in between; otherwise the sequence is cut and each part must prove its identity.
+    max_track_gap_s: float = 1.5
+    track_jump_ratio: float = 0.5  # centre jump between face frames, in face widths
+    max_track_change: float = 40.0  # grey levels, 16x16 thumbnails, per step in a gap
+    min_track_frames: int = 3  # shorter tracks are ignored (neither face nor identity)
+    # identity across frames: MobileFaceNet templates (unit vectors, Euclidean distance
+    # 0..2) of the most frontal frame of each stretch of the sequence, the second-largest
+    # distance to the best frame (the largest when fewer than 4 were compared). Tune
+    # split: the same person <= 0.83 (looking up/down, grimacing), splices of two people
+    # >= 1.36 when both are compared.
+    max_identity_distance: float = 1.0
+    identity_frames: int = 8  # stretches per sequence, spread over its tracks
+    frontal_max_yaw_deg: float = 15.0  # near-frontal: yaw and pitch within these of
+    frontal_max_pitch_deg: float = 12.0  # the start (templates drift on turned faces)
+    # ... and the face box's height/width within this share of the start's: a head bent
+    # down or back shortens the box even where the 68-point pitch misreads it
+    frontal_max_aspect_change: float = 0.1
+    # eye and mouth geometry (dlib 68 points) only within this yaw of the start
+    expression_max_yaw_deg: float = 25.0
+    # no yaw reading where the face box's height/width fell by this share (bent head)
+    bent_aspect_drop: float = 0.2
     # three-dimensionality
-    # Measured when a pose action passed or the head rotated this much anyway (a smile
-    # alone moves the pitch reading by up to ~17 degrees on d19).
+    # Frames rotated at least half this much from the most frontal one are compared.
     min_rotation_for_3d_deg: float = 20.0
     min_planar_residual: float = 0.045  # tilted prints 0.013-0.047, real heads >= 0.054
     planarity_frames: int = 3  # residual = mean over the most rotated frames
@@ -86,10 +105,12 @@ class LivenessThresholds:
     same_frame_level: float = 0.1  # injected noise reads ~0.05, the stillest real clip 0.13
     max_frozen_ratio: float = 0.5
     max_loop_pairs: int = 5
-    # screen / print border: straight edges on >= this many sides of the face ...
-    frame_min_sides: int = 2  # genuine clips: 0-1 sides; live stills T1/T2: 1
+    # screen / print border: straight edges on >= this many sides of the face, or on two
+    # opposite sides (a room's door or window frame, a collar or scarf line gives one
+    # side or two adjacent ones: turns_womanD_webcam reads "bottom+left") ...
+    frame_min_sides: int = 3
     frame_ratio: float = 0.5  # ... in at least this share of the sampled frames
-    frame_samples: int = 6
+    frame_samples: int = 10
 
 
 @dataclass(frozen=True)
@@ -104,6 +125,8 @@ class LivenessResult:
     signals: Mapping[str, float]
     frames_used: int
     elapsed_ms: float
+    # Near-frontal, sharp, neutral frames, best first (indices into the input frames).
+    frontal_frame_indices: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the shape of ``idgate liveness --json``)."""
@@ -116,6 +139,7 @@ class LivenessResult:
                 for a in self.actions
             ],
             "best_frame_index": self.best_frame_index,
+            "frontal_frame_indices": list(self.frontal_frame_indices),
             "signals": {
                 k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                 for k, v in self.signals.items()
@@ -134,6 +158,7 @@ def _result(
     best: int | None = None,
     signals: dict[str, float] | None = None,
     frames_used: int = 0,
+    frontal: tuple[int, ...] = (),
 ) -> LivenessResult:
     ordered = tuple(r for r in _REASON_ORDER if r in reasons)
     return LivenessResult(
@@ -145,6 +170,7 @@ def _result(
         signals=MappingProxyType(dict(signals or {})),
         frames_used=frames_used,
         elapsed_ms=(time.perf_counter() - started) * 1000.0,
+        frontal_frame_indices=frontal,
     )
 
 
@@ -228,13 +254,9 @@ def _verify(
         models,
         analysis_side=th.analysis_side,
         detect_side=th.detect_side,
-        detect_every=th.detect_every,
     )
     n = len(analysed)
-    with_face = [k for k, a in enumerate(analysed) if a.signals.has_face]
-    signals["face_fraction"] = len(with_face) / n
-    if len(with_face) < th.min_face_fraction * n:
-        reasons.add(NO_FACE)
+    tracks = _tracks(analysed, times, th)
     multi = sum(
         1
         for a in analysed
@@ -246,20 +268,82 @@ def _verify(
     signals["multiple_face_fraction"] = multi / n
     if multi >= max(1, th.multiple_face_fraction * n):
         reasons.add(MULTIPLE_FACES)
-    if len(with_face) < 2:
+    if sum(len(t) for t in tracks) < 2:
+        signals["face_fraction"] = sum(len(t) for t in tracks) / n
         return _result(started, reasons | {NO_FACE}, signals=signals, frames_used=n)
-
-    trace = Trace(
-        times_s=times,
-        yaw_deg=np.array([a.signals.yaw_deg for a in analysed]),
-        pitch_deg=np.array([a.signals.pitch_deg for a in analysed]),
-        ear=np.array([a.signals.ear for a in analysed]),
-        mouth_width=np.array([a.signals.mouth_width for a in analysed]),
-    )
+    trace = _trace(analysed, times, tracks)
     baseline = compute_baseline(trace, th.actions.baseline_frames)
     assert baseline is not None  # at least two frames have a face
-    actions = detect_actions(challenge, trace, baseline, th.actions, windows_s=windows)
-    extra = unrequested_pose_actions(challenge, trace, baseline, th.actions)
+    # A track that never shows a near-frontal face cannot prove whose face it is: its
+    # frames count as faceless (neither for the actions nor for identity).
+    base_aspect = _base_aspect(analysed, baseline)
+    verified = [
+        t
+        for t in tracks
+        if any(
+            _near_frontal(
+                analysed[k].signals,
+                abs(trace.yaw_deg[k] - baseline.yaw_deg),
+                abs(trace.pitch_deg[k] - baseline.pitch_deg),
+                base_aspect,
+                th,
+            )
+            for k in t
+        )
+    ]
+    signals["unverified_tracks"] = float(len(tracks) - len(verified))
+    if verified and len(verified) < len(tracks):
+        tracks = verified
+        trace = _trace(analysed, times, tracks)
+        baseline = compute_baseline(trace, th.actions.baseline_frames)
+        assert baseline is not None
+        base_aspect = _base_aspect(analysed, baseline)
+    in_tracks = {k for track in tracks for k in track}
+    bridged = sum(b - a - 1 for t in tracks for a, b in itertools.pairwise(t))
+    signals["face_fraction"] = (len(in_tracks) + bridged) / n
+    signals["track_cuts"] = float(len(tracks) - 1)
+    if len(in_tracks) + bridged < th.min_face_fraction * n:
+        reasons.add(NO_FACE)
+    # dlib's eye and mouth points drift on a turned head: read them near-frontal only.
+    # A head bent far down or back shortens the face box; the nose point then leaves the
+    # eye-mouth line and the 5-point yaw swings (turns_womanA_eyewide at 14 s reads 30
+    # degrees while looking down): no yaw there.
+    # There, and where dlib's points no longer fit, the pitch CHANGE comes from the 5
+    # points, whose nose point reads a look down well (0.56 -> 0.9 of the eye-to-mouth
+    # height on womanA's hard look down, where dlib's pitch moves by 8 degrees only).
+    turned = np.abs(trace.yaw_deg - baseline.yaw_deg) > th.expression_max_yaw_deg
+    aspect = np.array([_aspect(a.signals) for a in analysed]) / base_aspect
+    bent = aspect < 1.0 - th.bent_aspect_drop
+    pitch5 = np.array([a.signals.pitch5_deg for a in analysed])
+    base_pitch5 = float(np.nanmedian(pitch5[list(baseline.frame_indices)]))
+    from_points = (bent | np.isnan(trace.pitch_deg)) & ~np.isnan(trace.yaw_deg)
+    trace = Trace(
+        times_s=trace.times_s,
+        yaw_deg=np.where(bent, np.nan, trace.yaw_deg),
+        # ... a look down only: YuNet's nose point follows a look up by a third of it
+        pitch_deg=np.where(
+            from_points,
+            np.where(pitch5 <= base_pitch5, baseline.pitch_deg + pitch5 - base_pitch5, np.nan),
+            trace.pitch_deg,
+        ),
+        ear=np.where(turned, np.nan, trace.ear),
+        mouth_width=np.where(turned, np.nan, trace.mouth_width),
+    )
+    steps = np.diff(times)
+    frame_step = float(np.median(steps)) if steps.size else 1.0
+    hold = max(1, round(th.actions.min_pose_hold_s / max(frame_step, 1e-3)))
+    signals["min_hold_frames"] = float(hold)
+    smile_hold = max(1, round(th.actions.min_smile_hold_s / max(frame_step, 1e-3)))
+    actions = detect_actions(
+        challenge,
+        trace,
+        baseline,
+        th.actions,
+        windows_s=windows,
+        min_hold_frames=hold,
+        min_smile_frames=smile_hold,
+    )
+    extra = unrequested_pose_actions(challenge, trace, baseline, th.actions, actions)
     signals["unrequested_pose_actions"] = float(len(extra))
     if not all(a.passed for a in actions) or extra:
         reasons.add(CHALLENGE_FAILED)
@@ -283,25 +367,22 @@ def _verify(
         reasons.add(REPLAY_SUSPECTED)
 
     # three-dimensionality across the largest rotation
-    base_k = baseline.frame_indices[0]
     residual, rotation = _planarity(analysed, trace, baseline.yaw_deg, baseline.pitch_deg, th)
     signals.update(planar_residual=residual, max_rotation_deg=rotation)
     pose_passed = any(a.passed and a.action in POSE_ACTIONS for a in actions)
-    three_d_measured = math.isfinite(residual) and (
-        pose_passed or rotation >= th.min_rotation_for_3d_deg
-    )
+    # Measured when an asked head movement was performed: without one, incidental
+    # rotation is small and noisy (womanG's blinks read 22 degrees of yaw+pitch with a
+    # residual of 0.034 on a real head), and production challenges always ask for one.
+    three_d_measured = math.isfinite(residual) and pose_passed
     signals["three_d_measured"] = float(three_d_measured)
     if three_d_measured and residual < th.min_planar_residual:
         reasons.add(LIVENESS_FAILED)
 
-    # the same face throughout
-    best = _best_frame(analysed, baseline)
-    rotation_from_base = np.nan_to_num(
-        np.abs(trace.yaw_deg - baseline.yaw_deg) + np.abs(trace.pitch_deg - baseline.pitch_deg),
-        nan=np.inf,
-    )
-    identity_distance, cuts = _identity(analysed, rotation_from_base, base_k, best, models, th)
-    signals.update(identity_distance=identity_distance, track_cuts=float(cuts))
+    # the same face throughout, on near-frontal frames of every track
+    frontal = _frontal_ranking(analysed, trace, baseline, th)
+    best = frontal[0] if frontal else _best_frame(analysed, baseline)
+    identity_distance = _identity(analysed, trace, baseline, tracks, best, models, th)
+    signals["identity_distance"] = identity_distance
     if not math.isfinite(identity_distance) or identity_distance > th.max_identity_distance:
         reasons.add(LIVENESS_FAILED)
 
@@ -322,6 +403,7 @@ def _verify(
         best=int(keep[best]) if best is not None else None,
         signals=signals,
         frames_used=n,
+        frontal=tuple(int(keep[k]) for k in frontal[:5]),
     )
 
 
@@ -339,7 +421,12 @@ def _framed_ratio(analysed: Sequence[AnalysedFrame], th: LivenessThresholds) -> 
         x1, y1 = landmarks.max(axis=0)
         forehead = 0.35 * (y1 - y0)  # landmarks stop at the brows
         box = (int(x0), int(y0 - forehead), int(x1), int(y1))
-        if enclosing_frame_sides(faces[int(k)].gray, box) >= th.frame_min_sides:
+        sides = frame_sides_around(faces[int(k)].gray, box)
+        if (
+            len(sides) >= th.frame_min_sides
+            or {"left", "right"} <= sides
+            or {"top", "bottom"} <= sides
+        ):
             framed += 1
     return framed / len(picks)
 
@@ -405,71 +492,190 @@ def _best_frame(analysed: Sequence[AnalysedFrame], baseline: Baseline) -> int | 
     return best
 
 
-def _track_cuts(analysed: Sequence[AnalysedFrame], jump_ratio: float) -> list[int]:
-    """Positions where the face box jumps implausibly between neighbouring frames."""
-    cuts = []
-    previous: tuple[int, int, int, int] | None = None
+def _thumb(a: AnalysedFrame, region: tuple[int, int, int, int]) -> np.ndarray:
+    return face_thumbnail(a.gray, region)
+
+
+def _continuous(
+    analysed: Sequence[AnalysedFrame],
+    times: np.ndarray,
+    previous: int,
+    current: int,
+    th: LivenessThresholds,
+) -> bool:
+    """Whether the face at ``current`` continues the track of the face at ``previous``:
+    a short gap, no jump of the box, and a smooth change of the face region in every
+    step between (a cut to other footage changes it at once)."""
+    before, after = analysed[previous].signals.box, analysed[current].signals.box
+    assert before is not None and after is not None
+    if current - previous > 1 and times[current] - times[previous] > th.max_track_gap_s:
+        return False
+    width = max(1.0, float(before[2] - before[0]))
+    dx = (after[0] + after[2] - before[0] - before[2]) / 2.0
+    dy = (after[1] + after[3] - before[1] - before[3]) / 2.0
+    size_change = max(_area(after), 1.0) / max(_area(before), 1.0)
+    if math.hypot(dx, dy) > th.track_jump_ratio * width * (current - previous) ** 0.5:
+        return False
+    if not 0.5 < size_change < 2.0:
+        return False
+    pad = 0.2 * width
+    region = (
+        int(min(before[0], after[0]) - pad),
+        int(min(before[1], after[1]) - pad),
+        int(max(before[2], after[2]) + pad),
+        int(max(before[3], after[3]) + pad),
+    )
+    thumbs = [_thumb(analysed[k], region) for k in range(previous, current + 1)]
+    change = max(float(np.abs(b - a).mean()) for a, b in itertools.pairwise(thumbs))
+    return change <= th.max_track_change
+
+
+def _tracks(
+    analysed: Sequence[AnalysedFrame], times: np.ndarray, th: LivenessThresholds
+) -> list[list[int]]:
+    """Face frames grouped into tracks (see :func:`_continuous`). Tracks shorter than
+    ``min_track_frames`` are dropped (a stray detection) unless nothing longer exists."""
+    with_face = [k for k, a in enumerate(analysed) if a.signals.box is not None]
+    if not with_face:
+        return []
+    tracks: list[list[int]] = [[with_face[0]]]
+    for previous, current in itertools.pairwise(with_face):
+        if _continuous(analysed, times, previous, current, th):
+            tracks[-1].append(current)
+        else:
+            tracks.append([current])
+    kept = [t for t in tracks if len(t) >= th.min_track_frames]
+    return kept or tracks
+
+
+def _trace(
+    analysed: Sequence[AnalysedFrame], times: np.ndarray, tracks: Sequence[Sequence[int]]
+) -> Trace:
+    """The per-frame signals of the frames on ``tracks`` (NaN elsewhere)."""
+    on = {k for t in tracks for k in t}
+
+    def values(name: str) -> np.ndarray:
+        return np.array(
+            [getattr(a.signals, name) if k in on else math.nan for k, a in enumerate(analysed)]
+        )
+
+    return Trace(
+        times_s=times,
+        yaw_deg=values("yaw_deg"),
+        pitch_deg=values("pitch_deg"),
+        ear=values("ear"),
+        mouth_width=values("mouth_width"),
+    )
+
+
+def _aspect(s: FrameSignals) -> float:
+    if s.box is None:
+        return math.nan
+    return (s.box[3] - s.box[1]) / max(1.0, float(s.box[2] - s.box[0]))
+
+
+def _near_frontal(
+    s: FrameSignals, dyaw: float, dpitch: float, base_aspect: float, th: LivenessThresholds
+) -> bool:
+    """Within the frontal pose limits of the start (yaw, pitch, box shape), with dlib's
+    68 points fitting the detector's 5 (when they do not, the pitch reading is coarse
+    and the head may be bent far: such a face is not compared)."""
+    return (
+        s.points5 is not None
+        and dyaw <= th.frontal_max_yaw_deg
+        and dpitch <= th.frontal_max_pitch_deg
+        and abs(_aspect(s) / base_aspect - 1.0) <= th.frontal_max_aspect_change
+        and s.landmark_misfit <= MAX_LANDMARK_MISFIT
+    )
+
+
+def _base_aspect(analysed: Sequence[AnalysedFrame], baseline: Baseline) -> float:
+    return float(np.median([_aspect(analysed[k].signals) for k in baseline.frame_indices]))
+
+
+def _frontal_ranking(
+    analysed: Sequence[AnalysedFrame], trace: Trace, baseline: Baseline, th: LivenessThresholds
+) -> list[int]:
+    """Near-frontal face frames, best selfie first (frontal, sharp, eyes open, neutral)."""
+    base_aspect = _base_aspect(analysed, baseline)
+    sharp = [a.signals.sharpness for a in analysed if a.signals.has_face]
+    top_sharpness = max(sharp) if sharp else 1.0
+    costs = []
     for k, a in enumerate(analysed):
-        box = a.signals.box
-        if box is None:
+        s = a.signals
+        dyaw = abs(trace.yaw_deg[k] - baseline.yaw_deg)
+        dpitch = abs(trace.pitch_deg[k] - baseline.pitch_deg)
+        if not _near_frontal(s, dyaw, dpitch, base_aspect, th):
             continue
-        if previous is not None:
-            width = max(1.0, float(previous[2] - previous[0]))
-            dx = (box[0] + box[2] - previous[0] - previous[2]) / 2.0
-            dy = (box[1] + box[3] - previous[1] - previous[3]) / 2.0
-            size_change = max(_area(box), 1.0) / max(_area(previous), 1.0)
-            if math.hypot(dx, dy) > jump_ratio * width or not 0.5 < size_change < 2.0:
-                cuts.append(k)
-        previous = box
-    return cuts
-
-
-def _encode(a: AnalysedFrame, models: FaceModels) -> np.ndarray | None:
-    import dlib
-
-    if a.signals.box is None:
-        return None
-    shape = models.shape5(a.rgb, dlib.rectangle(*a.signals.box))
-    return np.asarray(models.encoder.compute_face_descriptor(a.rgb, shape), dtype=np.float64)
+        eyes_closed = s.ear < 0.8 * baseline.ear
+        expression = s.mouth_open > 0.15 or s.mouth_width > 1.08 * baseline.mouth_width
+        cost = (
+            dyaw
+            + dpitch
+            + (10.0 if eyes_closed else 0.0)
+            + (10.0 if expression else 0.0)
+            - 5.0 * s.sharpness / max(top_sharpness, 1e-6)
+        )
+        costs.append((cost, k))
+    return [k for _, k in sorted(costs)]
 
 
 def _identity(
     analysed: Sequence[AnalysedFrame],
-    rotation: np.ndarray,
-    base_k: int,
+    trace: Trace,
+    baseline: Baseline,
+    tracks: Sequence[Sequence[int]],
     best: int | None,
     models: FaceModels,
     th: LivenessThresholds,
-) -> tuple[float, int]:
-    """Largest encoding distance from the baseline face to a few other frames.
+) -> float:
+    """Template distance from the best frame to the most frontal frame of each stretch
+    of every track: the second-largest (the largest when fewer than 4 were compared).
 
-    Frames checked (each encoding costs ~0.1 s): both sides of any track cut, the best
-    frame, and the most frontal frame of each later part of the sequence (``rotation`` is
-    each frame's pose deviation from the baseline).
+    Each track is cut into stretches (``identity_frames`` over the sequence); from each,
+    the frame closest to the starting pose (yaw, pitch, box shape) whose landmarks fit
+    is compared, however it is posed: another person spliced into the sequence has
+    their own face shape and is compared too. Faceless frames and frames turned beyond
+    ``expression_max_yaw_deg`` never enter: a profile template drifts away from the
+    frontal one of the same person, and a missing face proves nothing either way.
     """
-    cuts = _track_cuts(analysed, th.track_jump_ratio)
-    wanted: list[int] = []
-    for k in (*[c for cut in cuts for c in (cut - 1, cut)], best):
-        if k is not None and k != base_k and k not in wanted and analysed[k].signals.has_face:
-            wanted.append(k)
-    # The most frontal frame of each later part of the sequence: a splice to another
-    # person shows up there, while strongly turned faces (whose encodings drift) are
-    # avoided. The first part holds the baseline itself.
-    parts = np.array_split(np.arange(len(analysed)), max(2, th.identity_parts))[1:]
-    for chunk in parts:
-        candidates = [
-            int(k)
-            for k in chunk
-            if analysed[int(k)].signals.has_face and int(k) not in wanted and int(k) != base_k
-        ]
-        if candidates:
-            wanted.append(min(candidates, key=lambda k: rotation[k]))
-    reference = _encode(analysed[base_k], models)
-    if reference is None:
-        return math.nan, len(cuts)
-    distances = []
-    for k in wanted:
-        encoding = _encode(analysed[k], models)
-        if encoding is not None:
-            distances.append(float(np.linalg.norm(encoding - reference)))
-    return (max(distances) if distances else math.nan), len(cuts)
+    if best is None or analysed[best].signals.points5 is None:
+        return math.inf
+    n_faces = sum(len(t) for t in tracks)
+    base_aspect = _base_aspect(analysed, baseline)
+    picks: list[int] = []
+    for track in tracks:
+        cost = {}
+        for k in track:
+            s = analysed[k].signals
+            dyaw = abs(trace.yaw_deg[k] - baseline.yaw_deg)
+            dpitch = abs(trace.pitch_deg[k] - baseline.pitch_deg)
+            value = dyaw + dpitch + 100.0 * abs(_aspect(s) / base_aspect - 1.0)
+            if (
+                s.points5 is not None
+                and s.landmark_misfit <= MAX_LANDMARK_MISFIT
+                and dyaw <= th.expression_max_yaw_deg
+                and math.isfinite(value)
+            ):
+                cost[k] = value
+        if not cost:
+            return math.inf
+        stretches = max(1, round(th.identity_frames * len(track) / max(1, n_faces)))
+        for stretch in np.array_split(np.asarray(track), stretches):
+            candidates = [int(k) for k in stretch if int(k) in cost]
+            if candidates:
+                k = min(candidates, key=lambda c: cost[c])
+                if k != best:
+                    picks.append(k)
+    if not picks:
+        return 0.0
+    crops = []
+    for k in (best, *picks):
+        points = analysed[k].signals.points5
+        assert points is not None
+        crops.append(align_face(analysed[k].rgb, points))
+    templates = embed_aligned(crops, models)
+    distances = sorted(
+        (float(np.linalg.norm(t - templates[0])) for t in templates[1:]), reverse=True
+    )
+    return distances[1] if len(distances) >= 4 else distances[0]

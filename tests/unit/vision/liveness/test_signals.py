@@ -2,7 +2,14 @@ import math
 
 import numpy as np
 
-from app.vision.liveness.signals import eye_aspect_ratio, head_pose, mouth_metrics
+from app.vision.liveness.signals import (
+    MAX_LANDMARK_MISFIT,
+    eye_aspect_ratio,
+    head_pose,
+    head_pose_5,
+    landmark_misfit,
+    mouth_metrics,
+)
 
 
 def _frontal_landmarks() -> np.ndarray:
@@ -86,3 +93,37 @@ def test_mouth_width_is_relative_to_eye_distance() -> None:
     assert opening < 0.1
     scaled = lm * 2.0
     assert math.isclose(mouth_metrics(scaled)[0], width, rel_tol=1e-6)
+
+
+def _points5(nose_dx: float = 0.0, nose_dy: float = 0.0) -> np.ndarray:
+    """YuNet's 5 points of an upright frontal face: eyes, nose tip, mouth corners."""
+    return np.array(
+        [[150.0, 150.0], [250.0, 150.0], [200.0 + nose_dx, 200.0 + nose_dy], [165, 240], [235, 240]]
+    )
+
+
+def test_five_point_yaw_follows_the_nose_and_keeps_its_sign_at_profile() -> None:
+    assert abs(head_pose_5(_points5())[0]) < 1.0
+    assert head_pose_5(_points5(nose_dx=30))[0] > 15  # the user's own left
+    assert head_pose_5(_points5(nose_dx=-30))[0] < -15
+    # near profile the eyes close up while the nose runs far out: still the same sign
+    profile = _points5(nose_dx=-45)
+    profile[1, 0] = 190.0
+    assert head_pose_5(profile)[0] < -30
+
+
+def test_landmark_misfit_is_small_when_both_models_agree() -> None:
+    lm = _frontal_landmarks()
+    agree = np.array(
+        [
+            lm[36:42].mean(axis=0),
+            lm[42:48].mean(axis=0),
+            lm[30],
+            lm[48],
+            lm[54],
+        ]
+    )
+    assert landmark_misfit(lm, agree) < 0.01
+    drifted = agree.copy()
+    drifted[2, 1] += 60  # dlib's nose half an eye distance away from the detector's
+    assert landmark_misfit(lm, drifted) > MAX_LANDMARK_MISFIT
