@@ -30,7 +30,9 @@ from app.vision.faces.index import IndexHit
 from app.vision.liveness.verify import LivenessResult, verify_liveness
 
 DOCUMENT_MODEL_VERSION = "idgate-mrz-1+tesseract-5"
-LIVENESS_MODEL_VERSION = "idgate-active-liveness-1"
+# Liveness 2: YuNet tracking through turns, MobileFaceNet identity on near-frontal frames,
+# dlib's 68 points for pitch, blink, smile and the 3-D check (see NOTES-liveness.md).
+LIVENESS_MODEL_VERSION = "idgate-active-liveness-2"
 
 
 def _frozen(details: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -225,7 +227,7 @@ def evaluate_selfie(
         if liveness.best_frame_index is not None:
             selfie = frames[liveness.best_frame_index]
             preferred = (liveness.best_frame_index,)
-        preferred += tuple(getattr(liveness, "frontal_frame_indices", ()))
+        preferred += tuple(liveness.frontal_frame_indices)
         liveness_check = CheckResult(
             kind="liveness",
             outcome="pass" if liveness.live else "fail",
