@@ -297,6 +297,19 @@ def _norm(value: Any) -> str:
     return str(value or "").replace("<", " ").strip().upper()
 
 
+def read_record(set_name: str, sample: Sample, outcome: Outcome) -> dict[str, Any]:
+    """One image's read as a JSON line (``--reads``): what a refactor must leave unchanged."""
+    return {
+        "set": set_name,
+        "name": sample.name,
+        "found": outcome.found,
+        "lines": list(outcome.lines),
+        "valid": outcome.valid,
+        "fields": outcome.fields,
+        "reason_codes": list(outcome.reason_codes),
+    }
+
+
 def score(report: SetReport, sample: Sample, outcome: Outcome, viz: bool) -> None:
     """Add one image's outcome to ``report``."""
     report.n += 1
@@ -484,6 +497,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--viz", action="store_true", help="also benchmark printed fields")
     parser.add_argument("--compare-passporteye", action="store_true")
     parser.add_argument("--aamva", type=int, default=0, help="only: N synthetic licence backs")
+    parser.add_argument(
+        "--reads", type=Path, default=None, help="write every image's read here (JSON lines)"
+    )
     args = parser.parse_args(argv)
     if args.aamva:
         return bench_aamva(args.aamva, args.seed, args.json)
@@ -517,22 +533,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"code: {version}; today={REFERENCE_DATE}; seed={args.seed}")
     _warm_up()
     results: list[dict[str, Any]] = []
+    reads_file = args.reads.open("w") if args.reads is not None else None
     for set_name, kind, samples in sets:
         reports = {name: SetReport(set_name, kind) for name, _ in engines}
         for sample in samples():
             for engine_name, run in engines:
-                score(
-                    reports[engine_name],
-                    sample,
-                    run(sample.image),
-                    args.viz and run is engines[0][1],
-                )
+                outcome = run(sample.image)
+                if reads_file is not None and run is engines[0][1]:
+                    reads_file.write(json.dumps(read_record(set_name, sample, outcome)) + "\n")
+                score(reports[engine_name], sample, outcome, args.viz and run is engines[0][1])
         for engine_name, _ in engines:
             report = reports[engine_name].to_json()
             report["engine"] = engine_name
             results.append(report)
             if not args.json:
                 _print_report(engine_name, report)
+    if reads_file is not None:
+        reads_file.close()
     if args.json:
         print(
             json.dumps(
