@@ -9,7 +9,8 @@ name) the character is mapped to its usual look-alike; where both classes are al
 (document numbers, optional data) look-alikes are only *candidates*, and a candidate is
 accepted only when the check digits prove it: it must be the single cheapest
 combination that passes every check digit and the composite. ``valid`` is True only
-when every check digit passes and every field passes its mask or list.
+when every check digit passes, every field passes its mask or list, and no position
+that no check digit covers holds a letter/digit look-alike (MRV optional data).
 
 The OCR layer can pass its own per-position alternatives (for example the runner-up
 of a glyph classifier) through :func:`parse_mrz_alternatives`.
@@ -83,6 +84,12 @@ _ALNUM_LOOKALIKES = {
     "B": "8",
     "K": "<",
 }
+# Characters whose look-alike is allowed in the same alphanumeric position (O/0, I/1,
+# B/8, S/5, Z/2, G/6, D/Q/0). Where no check digit covers the position (MRV-A/B optional
+# data), nothing tells which of the pair was printed: a REAL US visa's IFLNDOOAMS803085
+# was read IFLND00AMS803085 by both engines. Such a character is never proven.
+_UNPROVABLE_IN_UNCHECKED = frozenset(ch for ch in _ALNUM_LOOKALIKES if ch != "K")
+
 # What OCR engines make of the filler `<` (stock models read OCR-B `<` as K, C, L or E).
 _FILLER_LOOKALIKES = frozenset("KCLE<")
 
@@ -808,6 +815,7 @@ def _decode(
     )
     checks["expiry_date_plausible"] = expiry is not None or set(expiry_text) == {"<"}
     checks["unambiguous"] = not ambiguous
+    checks["unchecked_positions_proven"] = not unprovable_lookalikes(layout.name, lines)
 
     valid = all(checks.values())
     fields = MrzFields(
@@ -914,6 +922,21 @@ def unchecked_positions(fmt: str) -> set[tuple[int, int]]:
         covered.update(span.positions())
     every = {(line, i) for line in range(n_lines) for i in range(length)}
     return every - covered
+
+
+def unprovable_lookalikes(fmt: str, lines: Sequence[str]) -> list[tuple[int, int]]:
+    """Positions of ``lines`` that no check digit covers, that allow both letters and
+    digits, and that hold a letter/digit look-alike (O/0, I/1, B/8, S/5, Z/2, ...): no
+    reading of them is proven, so a read with any is never ``valid``."""
+    masks = _MASKS[fmt]
+    return sorted(
+        (line, pos)
+        for line, pos in unchecked_positions(fmt)
+        if line < len(lines)
+        and pos < len(lines[line])
+        and masks[line][pos] == _ALNUM
+        and lines[line][pos] in _UNPROVABLE_IN_UNCHECKED
+    )
 
 
 def country_positions(fmt: str) -> list[list[tuple[int, int]]]:
