@@ -69,6 +69,9 @@ REASON_MESSAGES: Mapping[str, str] = MappingProxyType(
         "check_inconclusive": "A verification step was inconclusive. A reviewer will look at "
         "your case.",
         "review_sampled": "Your verification was selected for a routine manual review.",
+        # added by the document reader
+        "document_country_unknown": "Your document's country code is not one we recognise. "
+        "A reviewer will look at your case.",
     }
 )
 
@@ -106,6 +109,7 @@ FIXED_ACTIONS: Mapping[str, Action] = MappingProxyType(
         "check_not_run": "review",
         "check_inconclusive": "review",
         "review_sampled": "review",
+        "document_country_unknown": "review",  # printed code not on the ICAO list
     }
 )
 

@@ -32,6 +32,8 @@ MRZ_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 
 REASON_MRZ_NOT_FOUND = "mrz_not_found"
 REASON_MRZ_CHECK_FAILED = "mrz_check_failed"
+REASON_COUNTRY_UNKNOWN = "document_country_unknown"
+_COUNTRY_CHECKS = ("issuing_country", "nationality")
 
 _CHECK_WEIGHTS = (7, 3, 1)
 
@@ -477,28 +479,6 @@ def _span_candidates(
     return results
 
 
-def _known_country(
-    rows: Alternatives, positions: Sequence[tuple[int, int]], chosen: Mapping[tuple[int, int], str]
-) -> dict[tuple[int, int], str]:
-    """A country field's characters: as read when the code is on the ICAO list, else the
-    one code on the list that the fewest runner-ups spell (blur confuses O with C or D, N
-    with H). Nothing changes when no code, or more than one, is that close: the field
-    then fails its check. A runner-up is never a settled position, so the second engine
-    still has to agree with it before the read counts as valid."""
-    if is_known_country(_text(chosen, positions)):
-        return {}
-    spelled = [
-        c
-        for c in _span_candidates(rows, positions, 2)
-        if is_known_country(_text(c.chars, positions))
-    ]
-    if not spelled:
-        return {}
-    cheapest = min(c.cost for c in spelled)
-    spelled = [c for c in spelled if c.cost == cheapest]
-    return spelled[0].chars if len(spelled) == 1 else {}
-
-
 def _text(chars: Mapping[tuple[int, int], str], positions: Sequence[tuple[int, int]]) -> str:
     return "".join(chars[p] for p in positions)
 
@@ -759,18 +739,17 @@ def _decode(
         if sum(cands[0].cost for cands in group_candidates) > limits[1]:
             ambiguous = True  # too many guesses to call them proven
 
+    # The country fields are reported as read: a code not on the ICAO list fails its check
+    # (document_country_unknown) instead of being replaced by a listed country (a German
+    # specimen's BDR is not Bulgaria's BGR, a Slovenian SI< not Guinea's GIN).
     final = dict(best)
     final.update(chosen)
-    by_country_list: dict[tuple[int, int], str] = {}
-    for span in (layout.issuing_country, layout.nationality):
-        by_country_list.update(_known_country(rows, span.positions(), final))
-    final.update(by_country_list)
     proven = 0
     for pos, char in sorted(final.items()):
         if char != best[pos]:
             proven += 1
-            proof = "country list" if pos in by_country_list else "check digit"
-            corrections.append(f"line {pos[0] + 1} pos {pos[1] + 1}: {best[pos]}->{char} ({proof})")
+            where = f"line {pos[0] + 1} pos {pos[1] + 1}"
+            corrections.append(f"{where}: {best[pos]}->{char} (check digit)")
     lines = tuple("".join(final[(li, i)] for i in range(len(row))) for li, row in enumerate(rows))
 
     def span_text(span: _Span) -> str:
@@ -849,8 +828,21 @@ def _decode(
         checks=MappingProxyType(checks),
         confidence=round(confidence, 4),
         corrections=tuple(corrections),
-        reason_codes=() if valid else (REASON_MRZ_CHECK_FAILED,),
+        reason_codes=failure_reasons(checks),
     )
+
+
+def failure_reasons(checks: Mapping[str, bool]) -> tuple[str, ...]:
+    """Reason codes for a read's failed checks: ``document_country_unknown`` when an
+    issuing-state or nationality code is not on the ICAO list, ``mrz_check_failed`` when
+    any other check fails; none when every check passes."""
+    failed = [name for name, ok in checks.items() if not ok]
+    codes: list[str] = []
+    if any(name not in _COUNTRY_CHECKS for name in failed):
+        codes.append(REASON_MRZ_CHECK_FAILED)
+    if any(name in _COUNTRY_CHECKS for name in failed):
+        codes.append(REASON_COUNTRY_UNKNOWN)
+    return tuple(codes)
 
 
 def _choose_combination(

@@ -47,6 +47,7 @@ from app.vision.document.mrz import (
     MrzResult,
     check_digit_groups,
     country_positions,
+    failure_reasons,
     mask_character,
     mrz_not_found,
     name_positions,
@@ -176,6 +177,12 @@ class OcrParams:
     # 93/90/87 -> 95/93/90 exact at 0.1; with the 55 % overlap rule of ``_group_lines``
     # 96/93/90 at 0.1, against 96/91 (seeds 7/202) at 0.07 and 96/93 at 0.13.
     faint_contrast_share: float = 0.1
+    # A country field is reported as the network reads it; the likeliest code on the
+    # ICAO list stands in only when every cell it changes is a near tie (its letter within
+    # this many nats of the cell's best): the list breaks ties between readings of the
+    # same glyphs, never replaces a legible code (a German specimen's BDR read clearly,
+    # D at -0.01 nats and L below -7, had become Belarus's BLR).
+    country_tie_margin: float = 1.1
 
 
 @dataclass(frozen=True)
@@ -1499,7 +1506,12 @@ def _read_placement(
     first_char = MRZ_CHARSET[int(net_scores[0][0].argmax())]
     fmt = _format_for(len(group), n_cells, first_char)
     masks = position_masks(fmt)
-    decoded = _decoded_fields(net_scores, fmt, _name_prior(params, fmt, placement.sharpness))
+    decoded = _decoded_fields(
+        net_scores,
+        fmt,
+        _name_prior(params, fmt, placement.sharpness),
+        country_tie_margin=params.country_tie_margin,
+    )
 
     def ranked(margin: float) -> list[list[str]]:
         """Per position, the alternatives within ``margin``, constrained fields decoded."""
@@ -1565,6 +1577,7 @@ _COUNTRY_CELLS = np.array(
     ]
 )
 
+_COUNTRY_CLASSES = np.array([*_LETTERS, _FILLER])  # what a country cell may hold
 _Decoded = list[tuple[tuple[int, int], str]]  # (line, position) -> decoded character
 
 
@@ -1583,14 +1596,19 @@ def _name_prior(params: OcrParams, fmt: str, sharpness: Sequence[float]) -> Name
 
 
 def _decoded_fields(
-    net_scores: Sequence[np.ndarray], fmt: str, prior: NamePrior | None = None
+    net_scores: Sequence[np.ndarray],
+    fmt: str,
+    prior: NamePrior | None = None,
+    *,
+    country_tie_margin: float = 1.1,
 ) -> _Decoded:
     """The fields no check digit covers whose text is constrained, each decoded from the
     network's probabilities under its constraint: the names field under the ICAO name
     grammar and ``prior`` (``name_grammar.decode_name_field``; within the runner-up
-    margin of 3 nats), the issuing-state and nationality fields as the code on the ICAO
-    list with the highest probability (blur turns the N of NOR into a V, which no code
-    starts with), and the sex as the likeliest of M, F, X and the filler (blur turns M
+    margin of 3 nats), the issuing-state and nationality fields as read (letters and
+    fillers), or as the likeliest code on the ICAO list when each cell it changes is
+    within ``country_tie_margin`` nats of the cell's best (a tie between readings of the
+    same glyphs), and the sex as the likeliest of M, F, X and the filler (blur turns M
     into H). Empty when the lines do not have the format's shape."""
     names = name_positions(fmt)
     countries = country_positions(fmt)
@@ -1602,10 +1620,14 @@ def _decoded_fields(
     cells = net_scores[line][[pos for _, pos in names]][:, _NAME_CLASSES]
     cells = cells - np.logaddexp.reduce(cells, axis=1, keepdims=True)
     out = list(zip(names, decode_name_field(cells, prior), strict=True))
+    cells3 = np.arange(3)
     for code_cells in countries:
         scores = np.stack([net_scores[li][pos] for li, pos in code_cells])  # (3, classes)
-        totals = scores[np.arange(3)[None, :], _COUNTRY_CELLS].sum(axis=1)
-        code = "".join(MRZ_CHARSET[c] for c in _COUNTRY_CELLS[int(np.argmax(totals))])
+        read = _COUNTRY_CLASSES[np.argmax(scores[:, _COUNTRY_CLASSES], axis=1)]
+        totals = scores[cells3[None, :], _COUNTRY_CELLS].sum(axis=1)
+        listed = _COUNTRY_CELLS[int(np.argmax(totals))]
+        tie = np.all(scores[cells3, read] - scores[cells3, listed] < country_tie_margin)
+        code = "".join(MRZ_CHARSET[c] for c in (listed if tie else read))
         out.extend(zip(code_cells, code, strict=True))
     sex_scores = net_scores[sex[0]][sex[1]][_SEX_CLASSES]
     out.append((sex, MRZ_CHARSET[_SEX_CLASSES[int(np.argmax(sex_scores))]]))
@@ -1817,7 +1839,7 @@ def _not_legible(result: MrzResult, check: str = "glyphs_legible") -> MrzResult:
         checks=checks,
         confidence=result.confidence * 0.5,
         corrections=result.corrections,
-        reason_codes=("mrz_check_failed",),
+        reason_codes=failure_reasons(checks),
     )
 
 
