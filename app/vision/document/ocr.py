@@ -17,10 +17,13 @@ tries 90-degree turns when nothing is found (see ``reader.py``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import itertools
 import math
+import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -1977,6 +1980,45 @@ def load_mrz_models() -> None:
     shared_line_reader().start()
 
 
+_background_lock = threading.Lock()
+_background_pid: int | None = None
+_background_thread: threading.Thread | None = None
+
+
+def start_loading_mrz_models() -> None:
+    """Start :func:`load_mrz_models` on a background thread, once per process.
+
+    A fresh process's first read (the CLI, a newly scaled worker) calls this as it
+    starts: the classifiers load and Tesseract's processes start while the image is
+    searched for lines, instead of one after the other. Errors are left to the reading
+    itself, which loads the same things in the foreground (their locks make it wait for
+    the background load, never load twice) and raises them there.
+    """
+    global _background_pid, _background_thread
+    with _background_lock:
+        if _background_pid == os.getpid():
+            return
+        _background_pid = os.getpid()
+
+        def load_quietly() -> None:
+            with contextlib.suppress(Exception):  # the foreground load reports it
+                load_mrz_models()
+
+        _background_thread = threading.Thread(target=load_quietly, name="mrz-models", daemon=True)
+        _background_thread.start()
+
+
+def _finish_background_load_before_fork() -> None:
+    # A fork while the background thread holds a loader's lock would leave that lock
+    # held forever in the child: let the load finish first (it takes well under a second).
+    thread = _background_thread
+    if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+        thread.join(timeout=30)
+
+
+os.register_at_fork(before=_finish_background_load_before_fork)
+
+
 @dataclass(frozen=True)
 class MrzSearch:
     """What the line search found in one image, before any reading: the grey image, its
@@ -2030,6 +2072,7 @@ def search_mrz(image: np.ndarray, params: OcrParams | None = None) -> MrzSearch:
 
 def read_mrz(image: np.ndarray, *, today: date, params: OcrParams | None = None) -> MrzRead:
     """Find and read an MRZ anywhere in ``image`` (RGB or grey uint8)."""
+    start_loading_mrz_models()
     return read_search(search_mrz(image, params), today=today, params=params)
 
 

@@ -20,6 +20,7 @@ from app.vision.document.ocr import (
     read_mrz,
     read_search,
     search_mrz,
+    start_loading_mrz_models,
 )
 from app.vision.document.portrait import PortraitCrop, find_portrait
 from app.vision.document.quality import (
@@ -174,6 +175,7 @@ def read_document(
         factor = _MAX_SIDE_PX / max(rgb.shape[:2])
         rgb = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     params = ocr_params or OcrParams()
+    start_loading_mrz_models()  # a fresh process: load while the lines are searched
     try:
         rgb, read = _read_any_orientation(rgb, today, params)
         location = locate_document(rgb, read, crop_tolerance=thresholds.crop_tolerance)
