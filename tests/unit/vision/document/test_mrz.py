@@ -514,7 +514,7 @@ def test_garbage_of_the_right_shape_is_found_but_invalid() -> None:
 
 def test_unknown_country_is_not_spelled_from_runner_ups() -> None:
     # The O of UTO read as D, with O as runner-up: the codec reports what was read first
-    # (a near tie is broken upstream, where the OCR has the scores: ocr._decoded_fields).
+    # (a near tie is broken upstream, where the OCR has the scores: cells._decoded_fields).
     rows = [list(TD3_UTO[0]), list(TD3_UTO[1])]
     rows[1][12] = "DO"
     result = parse_mrz_alternatives(rows, today=TODAY)

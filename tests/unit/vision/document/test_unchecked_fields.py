@@ -139,7 +139,7 @@ def test_the_sex_decodes_to_the_likeliest_of_m_f_x_and_the_filler(
 ) -> None:
     """Seed 202 hard_0006 and hard_0058: blur read M as H, which no MRZ sex is."""
     from app.vision.document.glyphs import MRZ_CHARSET
-    from app.vision.document.mrz import FORMAT_LINES
+    from app.vision.document.mrz_layout import FORMAT_LINES
 
     n_lines, length = FORMAT_LINES[fmt]
     net_scores = [np.full((length, len(MRZ_CHARSET)), -9.0) for _ in range(n_lines)]
