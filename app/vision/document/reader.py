@@ -186,7 +186,10 @@ def read_document(
             # the second read is the slowest part of a failing image.)
             assert location.normalised is not None
             flat = read_mrz(location.normalised, today=today, params=params)
-            if flat.result.valid:
+            # Taken when it is valid, or when the photo gave no MRZ at all: a read that
+            # is not proven (an MRV's optional data with O/0 look-alikes) still reports
+            # what is printed, rather than "no MRZ" (seed 7 normal_0091).
+            if flat.result.valid or (flat.result.found and not read.result.found):
                 read = MrzRead(
                     result=flat.result,
                     lines=read.lines,
