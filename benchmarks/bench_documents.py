@@ -9,7 +9,8 @@ Data sets (labelled in the output):
 
 Usage::
 
-    uv run python -m benchmarks.bench_documents [--limit N] [--json] [--viz]
+    uv run python -m benchmarks.bench_documents [--limit N] [--json] [--viz] [--reads FILE]
+    uv run python -m benchmarks.bench_documents --cold   # fresh process per specimen
     uv run --with passporteye python -m benchmarks.bench_documents --compare-passporteye
 """
 
@@ -297,6 +298,19 @@ def _norm(value: Any) -> str:
     return str(value or "").replace("<", " ").strip().upper()
 
 
+def read_record(set_name: str, sample: Sample, outcome: Outcome) -> dict[str, Any]:
+    """One image's read as a JSON line (``--reads``): what a refactor must leave unchanged."""
+    return {
+        "set": set_name,
+        "name": sample.name,
+        "found": outcome.found,
+        "lines": list(outcome.lines),
+        "valid": outcome.valid,
+        "fields": outcome.fields,
+        "reason_codes": list(outcome.reason_codes),
+    }
+
+
 def score(report: SetReport, sample: Sample, outcome: Outcome, viz: bool) -> None:
     """Add one image's outcome to ``report``."""
     report.n += 1
@@ -446,6 +460,89 @@ def bench_aamva(count: int, seed: int, as_json: bool) -> int:
     return 0
 
 
+# A fresh interpreter's first read (what the CLI, a capture verdict after a deploy and a
+# newly scaled worker pay), then a second read of the same image in the same process.
+_COLD_CHILD = """
+import json, sys, time
+started = time.perf_counter()
+from datetime import date
+import cv2
+from app.vision.document.reader import read_document
+imported = time.perf_counter()
+rgb = cv2.cvtColor(cv2.imread(sys.argv[1], cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+today = date.fromisoformat(sys.argv[2])
+times, cpu = [], []
+for _ in range(2):
+    start, start_cpu = time.perf_counter(), time.process_time()
+    reading = read_document(rgb, today=today, find_portrait=False)
+    times.append((time.perf_counter() - start) * 1000)
+    cpu.append((time.process_time() - start_cpu) * 1000)
+print(json.dumps({"import_ms": (imported - started) * 1000, "first_ms": times[0],
+                  "second_ms": times[1], "first_cpu_ms": cpu[0], "second_cpu_ms": cpu[1],
+                  "valid": reading.mrz.valid}))
+"""
+
+
+def bench_cold(names: list[str], as_json: bool) -> dict[str, Any]:
+    """Cold against warm on the REAL specimens: each image in a fresh process (imports
+    timed apart), the first read against a second read in the same process; wall time
+    and this process's CPU time (its threads included, Tesseract's processes not), which
+    a busy shared machine disturbs less."""
+    import subprocess
+
+    rows = []
+    for name in names:
+        out = subprocess.run(
+            [sys.executable, "-c", _COLD_CHILD, str(SHARED_DOCUMENTS / name), str(REFERENCE_DATE)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[1],
+        ).stdout
+        rows.append({"name": name, **json.loads(out.strip().splitlines()[-1])})
+
+    def spread(key: str) -> dict[str, float]:
+        values = sorted(row[key] for row in rows)
+        return {
+            "median_ms": round(statistics.median(values), 1),
+            "p95_ms": round(values[min(len(values) - 1, int(0.95 * len(values)))], 1),
+            "max_ms": round(values[-1], 1),
+        }
+
+    summary = {
+        "set": "specimens (REAL), one fresh process each",
+        "n": len(rows),
+        "import": spread("import_ms"),
+        "cold_first_read": spread("first_ms"),
+        "warm_second_read": spread("second_ms"),
+        "cold_first_read_cpu": spread("first_cpu_ms"),
+        "warm_second_read_cpu": spread("second_cpu_ms"),
+        "per_image": [
+            {k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()} for row in rows
+        ],
+    }
+    if not as_json:
+        print(f"\n== cold vs warm, {summary['set']}, n={len(rows)}")
+        for key in (
+            "import",
+            "cold_first_read",
+            "warm_second_read",
+            "cold_first_read_cpu",
+            "warm_second_read_cpu",
+        ):
+            figures = summary[key]
+            print(
+                f"  {key:17s} median {figures['median_ms']} ms, p95 {figures['p95_ms']} ms, "
+                f"max {figures['max_ms']} ms"
+            )
+        for row in summary["per_image"]:
+            print(
+                f"    {row['name']:22s} first {row['first_ms']:7.1f}  second "
+                f"{row['second_ms']:7.1f}  valid {row['valid']}"
+            )
+    return summary
+
+
 def code_version() -> str:
     """HEAD commit, plus a note when the reader's files differ from it (figures are snapshots)."""
     import subprocess
@@ -484,9 +581,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--viz", action="store_true", help="also benchmark printed fields")
     parser.add_argument("--compare-passporteye", action="store_true")
     parser.add_argument("--aamva", type=int, default=0, help="only: N synthetic licence backs")
+    parser.add_argument(
+        "--reads", type=Path, default=None, help="write every image's read here (JSON lines)"
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="only: cold first read vs warm, each REAL specimen in a fresh process",
+    )
     args = parser.parse_args(argv)
     if args.aamva:
         return bench_aamva(args.aamva, args.seed, args.json)
+    if args.cold:
+        names = sorted(json.loads((SHARED_DOCUMENTS / "ground_truth.json").read_text()))
+        summary = bench_cold(names, args.json)
+        if args.json:
+            print(json.dumps({"code": code_version(), **summary}, indent=1))
+        return 0
 
     engines = [_reader_engine(REFERENCE_DATE)]
     if args.compare_passporteye:
@@ -517,22 +628,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"code: {version}; today={REFERENCE_DATE}; seed={args.seed}")
     _warm_up()
     results: list[dict[str, Any]] = []
+    reads_file = args.reads.open("w") if args.reads is not None else None
     for set_name, kind, samples in sets:
         reports = {name: SetReport(set_name, kind) for name, _ in engines}
         for sample in samples():
             for engine_name, run in engines:
-                score(
-                    reports[engine_name],
-                    sample,
-                    run(sample.image),
-                    args.viz and run is engines[0][1],
-                )
+                outcome = run(sample.image)
+                if reads_file is not None and run is engines[0][1]:
+                    reads_file.write(json.dumps(read_record(set_name, sample, outcome)) + "\n")
+                score(reports[engine_name], sample, outcome, args.viz and run is engines[0][1])
         for engine_name, _ in engines:
             report = reports[engine_name].to_json()
             report["engine"] = engine_name
             results.append(report)
             if not args.json:
                 _print_report(engine_name, report)
+    if reads_file is not None:
+        reads_file.close()
     if args.json:
         print(
             json.dumps(

@@ -40,7 +40,7 @@ from unittest import mock
 
 import numpy as np
 
-from app.vision.document import ocr
+from app.vision.document import cells, ocr
 from app.vision.document.glyph_training import (
     KINDS,
     RenderedLine,
@@ -87,10 +87,10 @@ def tuned_version(kind: str) -> str:
 class HarvestedLine:
     """One reader-cut line strip, the reader's cell centres on it and the true line."""
 
-    strip: np.ndarray  # uint8 grey, the reader's rectified strip (``ocr._rectify``)
+    strip: np.ndarray  # uint8 grey, the reader's rectified strip (``rectify._rectify``)
     centres: np.ndarray  # strip x of each cell, where the reader placed it
     text: str  # the true MRZ line
-    sharpness: float  # ``ocr._stroke_sharpness`` of the strip
+    sharpness: float  # ``cells._stroke_sharpness`` of the strip
     agreement: float  # share of the cells the network read right at those centres
     source: str  # "<data dir>/<image name>/<line index>"
 
@@ -109,7 +109,7 @@ def _placement_record(placement: Any) -> list[tuple[np.ndarray, np.ndarray, floa
     for strip, table, centres, sharpness in zip(
         placement.strips, placement.tables, placement.centres, placement.sharpness, strict=True
     ):
-        best = ocr._net_scores(table, centres).argmax(axis=1)
+        best = cells._net_scores(table, centres).argmax(axis=1)
         text = "".join(MRZ_CHARSET[int(k)] for k in best)
         lines.append((strip.strip.copy(), np.array(centres, np.float64), float(sharpness), text))
     return lines

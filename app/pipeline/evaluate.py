@@ -115,7 +115,11 @@ def evaluate_document(
     ]
     mrz = reading.mrz
     mrz_json = mrz.to_json()
-    mrz_codes = tuple(c for c in reading.reason_codes if c.startswith("mrz_"))
+    # document_country_unknown: every other check passed but a printed country code is not
+    # on the ICAO list; a person looks at it (a retry would read the same code)
+    mrz_codes = tuple(
+        c for c in reading.reason_codes if c.startswith("mrz_") or c == "document_country_unknown"
+    )
     if mrz.valid:
         mrz_outcome = "pass"
     elif quality.ok:

@@ -78,6 +78,9 @@ REASON_MESSAGES: Mapping[str, str] = MappingProxyType(
         "look at your case.",
         "watchlist_match": "Your details need a manual review. A reviewer will look at your "
         "case; this can take a few days.",
+        # added by the document reader
+        "document_country_unknown": "Your document's country code is not one we recognise. "
+        "A reviewer will look at your case.",
     }
 )
 
@@ -119,6 +122,7 @@ FIXED_ACTIONS: Mapping[str, Action] = MappingProxyType(
         "ownership_unknown": "review",
         "organisation_controlled": "review",
         "watchlist_match": "review",  # a name match is never a decision by itself
+        "document_country_unknown": "review",  # printed code not on the ICAO list
     }
 )
 

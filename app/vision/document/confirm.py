@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from app.vision.document.mrz import (
+from app.vision.document.mrz import mask_character
+from app.vision.document.mrz_layout import (
     FORMAT_LINES,
     check_digit_groups,
-    mask_character,
     position_masks,
     unchecked_positions,
 )
@@ -159,7 +159,7 @@ def confirm_read(
     """Is the read ``lines`` (format ``fmt``) confirmed by another engine's ``others``?
 
     ``settled`` are unchecked positions the reader's own classifiers already agree on
-    with a wide margin (see ``ocr._certainty``): the other engine's disagreement there is
+    with a wide margin (see ``second_opinion._certainty``): the other engine's disagreement there is
     not held against the read (Tesseract's stock model misreads OCR-B far more often
     than a settled cell is wrong; measured in benchmarks/NOTES-mrz.md).
 

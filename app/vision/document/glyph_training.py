@@ -46,9 +46,9 @@ from app.vision.document.glyphnet import (
 )
 from app.vision.document.glyphs import MRZ_CHARSET, to_feature
 
-STRIP_PITCH = 24.0  # must equal ocr._RECT_PITCH
+STRIP_PITCH = 24.0  # must equal rectify._RECT_PITCH
 STRIP_HEIGHT = round(STRIP_PITCH * 2.2)
-MARGIN_CELLS = 5  # must equal ocr._MARGIN_CELLS
+MARGIN_CELLS = 5  # must equal rectify._MARGIN_CELLS
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Recipe:
     hard_share: float  # share of lines with the heavy blur of a shaky, out-of-focus capture
     version: str
     # How training strips are normalised to ink: "strip" (one paper level per strip,
-    # ``ocr._strip_ink``) or "column" (levels around each column, ``ocr._ink``, what the
+    # ``rectify._strip_ink``) or "column" (levels around each column, ``rectify._ink``, what the
     # reader feeds both networks). Trained on "column", the sharp network read the
     # benchmark as well but no longer settled the clean Utopia specimen on its own (its
     # template second opinion read O where it read 0); on "strip" it does.
@@ -277,7 +277,7 @@ def line_samples(
 ) -> Iterator[tuple[np.ndarray, int]]:
     """(feature, label) pairs: every glyph, and windows between glyphs as the gap class;
     windows ``context`` pitches wide (``GlyphNet.context``)."""
-    from app.vision.document.ocr import _band, _ink, _strip_ink
+    from app.vision.document.rectify import _band, _ink, _strip_ink
 
     ink = _strip_ink(line.strip) if ink_kind == "strip" else _ink(line.strip)
     y0, y1 = _band(ink)

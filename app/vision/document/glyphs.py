@@ -3,8 +3,12 @@
 Tesseract's stock ``eng`` model was not trained on OCR-B and often reads the filler ``<``
 as K or C. MRZ text is a single font on a fixed pitch, so matching each character cell
 against rendered OCR-B glyphs is both faster and more reliable. The templates are rendered
-at first use from Debian's ``fonts-ocr-b`` (OCRB.otf, a font file shipped with the OS, not
-downloaded) with variations of stroke weight, blur, scale and offset.
+from Debian's ``fonts-ocr-b`` (OCRB.otf, a font file shipped with the OS, not downloaded)
+with variations of stroke weight, blur, scale and offset. Rendering them takes 0.3-0.6 s, a
+large share of a fresh process's first read, so the rendered set ships with the package
+(``ocr-b-templates.npz``, written by ``python -m app.vision.document.glyphs``; a unit test
+checks that it equals a fresh rendering); the font is rendered only when that file is
+missing.
 
 Features are ink maps of a window one pitch wide and ``WINDOW_HEIGHT_PITCHES`` tall,
 centred on the character cell, resized to ``FEATURE_SHAPE``, mean-removed and L2-normalised:
@@ -31,6 +35,7 @@ OCRB_FONT_CANDIDATES = (
 )
 
 _RENDER_SIZE = 120  # font size in px for the master renders
+TEMPLATES_PATH = Path(__file__).with_name("ocr-b-templates.npz")
 
 _lock = threading.Lock()
 _cached: GlyphTemplates | None = None
@@ -122,14 +127,39 @@ def build_templates() -> GlyphTemplates:
     )
 
 
+def save_templates(templates: GlyphTemplates, path: Path = TEMPLATES_PATH) -> None:
+    """Write a rendered template set for :func:`load_templates` to read."""
+    np.savez_compressed(path, features=templates.features, labels=templates.labels)
+
+
+def read_templates(path: Path = TEMPLATES_PATH) -> GlyphTemplates | None:
+    """The template set saved at ``path``; None when the file is missing or not a set of
+    this code's shape (then the font is rendered instead)."""
+    if not path.is_file():
+        return None
+    with np.load(path) as data:
+        features = np.asarray(data["features"])
+        labels = np.asarray(data["labels"])
+    if (
+        features.dtype != np.float32
+        or features.ndim != 2
+        or features.shape[1] != FEATURE_DIM
+        or labels.shape != (features.shape[0],)
+        or labels.min(initial=0) < 0
+        or labels.max(initial=0) >= len(MRZ_CHARSET)
+    ):
+        return None
+    return GlyphTemplates(features=features, labels=labels.astype(np.int32))
+
+
 def load_templates() -> GlyphTemplates:
-    """The process-wide template set, rendered on first use."""
+    """The process-wide template set: the shipped one, or rendered when it is missing."""
     global _cached
     if _cached is not None:
         return _cached
     with _lock:
         if _cached is None:
-            _cached = build_templates()
+            _cached = read_templates() or build_templates()
     return _cached
 
 
@@ -147,3 +177,8 @@ def classify(features: np.ndarray, templates: GlyphTemplates) -> np.ndarray:
     for label in range(n_classes):
         scores[:, label] = sims[:, templates.labels == label].max(axis=1)
     return scores
+
+
+if __name__ == "__main__":
+    save_templates(build_templates())
+    print(f"wrote {TEMPLATES_PATH}")

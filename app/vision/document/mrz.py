@@ -9,7 +9,8 @@ name) the character is mapped to its usual look-alike; where both classes are al
 (document numbers, optional data) look-alikes are only *candidates*, and a candidate is
 accepted only when the check digits prove it: it must be the single cheapest
 combination that passes every check digit and the composite. ``valid`` is True only
-when every check digit passes and every field passes its mask or list.
+when every check digit passes, every field passes its mask or list, and no position
+that no check digit covers holds a letter/digit look-alike (MRV optional data).
 
 The OCR layer can pass its own per-position alternatives (for example the runner-up
 of a glyph classifier) through :func:`parse_mrz_alternatives`.
@@ -26,11 +27,25 @@ from types import MappingProxyType
 from typing import Any
 
 from app.vision.document.countries import is_known_country, normalise_country_field
+from app.vision.document.mrz_layout import (
+    _ALNUM,
+    _ALPHA,
+    _CHECK,
+    _MASKS,
+    _NUMERIC,
+    FORMAT_LINES,
+    LAYOUTS,
+    _Layout,
+    _Span,
+    unchecked_positions,
+)
 
 MRZ_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 
 REASON_MRZ_NOT_FOUND = "mrz_not_found"
 REASON_MRZ_CHECK_FAILED = "mrz_check_failed"
+REASON_COUNTRY_UNKNOWN = "document_country_unknown"
+_COUNTRY_CHECKS = ("issuing_country", "nationality")
 
 _CHECK_WEIGHTS = (7, 3, 1)
 
@@ -83,13 +98,17 @@ _ALNUM_LOOKALIKES = {
     "B": "8",
     "K": "<",
 }
+# Characters whose look-alike is allowed in the same alphanumeric position (O/0, I/1,
+# B/8, S/5, Z/2, G/6, D/Q/0). Where no check digit covers the position (MRV-A/B optional
+# data), nothing tells which of the pair was printed: a REAL US visa's IFLNDOOAMS803085
+# was read IFLND00AMS803085 by both engines. Such a character is never proven.
+_UNPROVABLE_IN_UNCHECKED = frozenset(ch for ch in _ALNUM_LOOKALIKES if ch != "K")
+
 # What OCR engines make of the filler `<` (stock models read OCR-B `<` as K, C, L or E).
 _FILLER_LOOKALIKES = frozenset("KCLE<")
 
 # Printing artefacts and OCR engines' stand-ins for the filler.
 _TEXT_CLEANUP = str.maketrans({"«": "<<", "‹": "<", "(": "<", "{": "<", "[": "<", "£": "E"})
-
-FORMAT_LINES = {"TD1": (3, 30), "TD2": (2, 36), "TD3": (2, 44), "MRVA": (2, 44), "MRVB": (2, 36)}
 
 # Look-alike guesses are cheap for a check digit to "prove" by chance (1 in 10 per field,
 # 1 in 100 with the composite), so the search is kept small: plain text gets one guess
@@ -186,142 +205,6 @@ def mrz_not_found(lines: Sequence[str] = ()) -> MrzResult:
         corrections=(),
         reason_codes=(REASON_MRZ_NOT_FOUND,),
     )
-
-
-# --------------------------------------------------------------------------- layout
-
-
-@dataclass(frozen=True)
-class _Span:
-    line: int
-    start: int  # 0-based, inclusive
-    end: int  # exclusive
-
-    def positions(self) -> list[tuple[int, int]]:
-        return [(self.line, i) for i in range(self.start, self.end)]
-
-
-@dataclass(frozen=True)
-class _Layout:
-    name: str
-    document_type: _Span
-    issuing_country: _Span
-    names: _Span
-    document_number: _Span
-    document_number_check: tuple[int, int]
-    nationality: _Span
-    birth_date: _Span
-    birth_date_check: tuple[int, int]
-    sex: tuple[int, int]
-    expiry_date: _Span
-    expiry_date_check: tuple[int, int]
-    optional: tuple[_Span, ...]
-    personal_number_check: tuple[int, int] | None = None  # TD3 only
-    composite: tuple[int, int] | None = None
-    composite_spans: tuple[_Span, ...] = ()
-    long_number_continuation: _Span | None = None  # TD1/TD2: where a long number continues
-    type_letters: str = "ACI"
-
-
-def _td3_like(name: str, length: int, type_letters: str, with_checks: bool) -> _Layout:
-    optional_end = 42 if with_checks else length
-    return _Layout(
-        name=name,
-        document_type=_Span(0, 0, 2),
-        issuing_country=_Span(0, 2, 5),
-        names=_Span(0, 5, length),
-        document_number=_Span(1, 0, 9),
-        document_number_check=(1, 9),
-        nationality=_Span(1, 10, 13),
-        birth_date=_Span(1, 13, 19),
-        birth_date_check=(1, 19),
-        sex=(1, 20),
-        expiry_date=_Span(1, 21, 27),
-        expiry_date_check=(1, 27),
-        optional=(_Span(1, 28, optional_end),),
-        personal_number_check=(1, 42) if with_checks else None,
-        composite=(1, 43) if with_checks else None,
-        composite_spans=(
-            (_Span(1, 0, 10), _Span(1, 13, 20), _Span(1, 21, 43)) if with_checks else ()
-        ),
-        type_letters=type_letters,
-    )
-
-
-_TD1 = _Layout(
-    name="TD1",
-    document_type=_Span(0, 0, 2),
-    issuing_country=_Span(0, 2, 5),
-    document_number=_Span(0, 5, 14),
-    document_number_check=(0, 14),
-    optional=(_Span(0, 15, 30), _Span(1, 18, 29)),
-    birth_date=_Span(1, 0, 6),
-    birth_date_check=(1, 6),
-    sex=(1, 7),
-    expiry_date=_Span(1, 8, 14),
-    expiry_date_check=(1, 14),
-    nationality=_Span(1, 15, 18),
-    composite=(1, 29),
-    composite_spans=(_Span(0, 5, 30), _Span(1, 0, 7), _Span(1, 8, 15), _Span(1, 18, 29)),
-    names=_Span(2, 0, 30),
-    long_number_continuation=_Span(0, 15, 30),
-)
-
-_TD2 = _Layout(
-    name="TD2",
-    document_type=_Span(0, 0, 2),
-    issuing_country=_Span(0, 2, 5),
-    names=_Span(0, 5, 36),
-    document_number=_Span(1, 0, 9),
-    document_number_check=(1, 9),
-    nationality=_Span(1, 10, 13),
-    birth_date=_Span(1, 13, 19),
-    birth_date_check=(1, 19),
-    sex=(1, 20),
-    expiry_date=_Span(1, 21, 27),
-    expiry_date_check=(1, 27),
-    optional=(_Span(1, 28, 35),),
-    composite=(1, 35),
-    composite_spans=(_Span(1, 0, 10), _Span(1, 13, 20), _Span(1, 21, 35)),
-    long_number_continuation=_Span(1, 28, 35),
-    type_letters="ACIP",
-)
-
-LAYOUTS: dict[str, _Layout] = {
-    "TD1": _TD1,
-    "TD2": _TD2,
-    "TD3": _td3_like("TD3", 44, "P", with_checks=True),
-    "MRVA": _td3_like("MRVA", 44, "V", with_checks=False),
-    "MRVB": _td3_like("MRVB", 36, "V", with_checks=False),
-}
-
-# Per-position character classes: A alpha/<, N numeric/<, X alnum/<, C check digit.
-_ALPHA, _NUMERIC, _ALNUM, _CHECK = "A", "N", "X", "C"
-
-
-def _position_masks(layout: _Layout) -> list[list[str]]:
-    count, length = FORMAT_LINES[layout.name]
-    masks = [[_ALNUM] * length for _ in range(count)]
-
-    def put(span: _Span, kind: str) -> None:
-        for line, i in span.positions():
-            masks[line][i] = kind
-
-    put(layout.document_type, _ALPHA)
-    put(layout.issuing_country, _ALPHA)
-    put(layout.names, _ALPHA)
-    put(layout.nationality, _ALPHA)
-    put(layout.birth_date, _NUMERIC)
-    put(layout.expiry_date, _NUMERIC)
-    masks[layout.sex[0]][layout.sex[1]] = _ALPHA
-    checks = [layout.document_number_check, layout.birth_date_check, layout.expiry_date_check]
-    checks += [c for c in (layout.personal_number_check, layout.composite) if c is not None]
-    for line, i in checks:
-        masks[line][i] = _CHECK
-    return masks
-
-
-_MASKS = {name: _position_masks(layout) for name, layout in LAYOUTS.items()}
 
 
 # --------------------------------------------------------------------------- input cleanup
@@ -468,28 +351,6 @@ def _span_candidates(
                 rank = sum(index for index, _ in replacement)
                 results.append(_Candidate(n_changes, chars, rank))
     return results
-
-
-def _known_country(
-    rows: Alternatives, positions: Sequence[tuple[int, int]], chosen: Mapping[tuple[int, int], str]
-) -> dict[tuple[int, int], str]:
-    """A country field's characters: as read when the code is on the ICAO list, else the
-    one code on the list that the fewest runner-ups spell (blur confuses O with C or D, N
-    with H). Nothing changes when no code, or more than one, is that close: the field
-    then fails its check. A runner-up is never a settled position, so the second engine
-    still has to agree with it before the read counts as valid."""
-    if is_known_country(_text(chosen, positions)):
-        return {}
-    spelled = [
-        c
-        for c in _span_candidates(rows, positions, 2)
-        if is_known_country(_text(c.chars, positions))
-    ]
-    if not spelled:
-        return {}
-    cheapest = min(c.cost for c in spelled)
-    spelled = [c for c in spelled if c.cost == cheapest]
-    return spelled[0].chars if len(spelled) == 1 else {}
 
 
 def _text(chars: Mapping[tuple[int, int], str], positions: Sequence[tuple[int, int]]) -> str:
@@ -752,18 +613,17 @@ def _decode(
         if sum(cands[0].cost for cands in group_candidates) > limits[1]:
             ambiguous = True  # too many guesses to call them proven
 
+    # The country fields are reported as read: a code not on the ICAO list fails its check
+    # (document_country_unknown) instead of being replaced by a listed country (a German
+    # specimen's BDR is not Bulgaria's BGR, a Slovenian SI< not Guinea's GIN).
     final = dict(best)
     final.update(chosen)
-    by_country_list: dict[tuple[int, int], str] = {}
-    for span in (layout.issuing_country, layout.nationality):
-        by_country_list.update(_known_country(rows, span.positions(), final))
-    final.update(by_country_list)
     proven = 0
     for pos, char in sorted(final.items()):
         if char != best[pos]:
             proven += 1
-            proof = "country list" if pos in by_country_list else "check digit"
-            corrections.append(f"line {pos[0] + 1} pos {pos[1] + 1}: {best[pos]}->{char} ({proof})")
+            where = f"line {pos[0] + 1} pos {pos[1] + 1}"
+            corrections.append(f"{where}: {best[pos]}->{char} (check digit)")
     lines = tuple("".join(final[(li, i)] for i in range(len(row))) for li, row in enumerate(rows))
 
     def span_text(span: _Span) -> str:
@@ -808,6 +668,7 @@ def _decode(
     )
     checks["expiry_date_plausible"] = expiry is not None or set(expiry_text) == {"<"}
     checks["unambiguous"] = not ambiguous
+    checks["unchecked_positions_proven"] = not unprovable_lookalikes(layout.name, lines)
 
     valid = all(checks.values())
     fields = MrzFields(
@@ -841,8 +702,21 @@ def _decode(
         checks=MappingProxyType(checks),
         confidence=round(confidence, 4),
         corrections=tuple(corrections),
-        reason_codes=() if valid else (REASON_MRZ_CHECK_FAILED,),
+        reason_codes=failure_reasons(checks),
     )
+
+
+def failure_reasons(checks: Mapping[str, bool]) -> tuple[str, ...]:
+    """Reason codes for a read's failed checks: ``document_country_unknown`` when an
+    issuing-state or nationality code is not on the ICAO list, ``mrz_check_failed`` when
+    any other check fails; none when every check passes."""
+    failed = [name for name, ok in checks.items() if not ok]
+    codes: list[str] = []
+    if any(name not in _COUNTRY_CHECKS for name in failed):
+        codes.append(REASON_MRZ_CHECK_FAILED)
+    if any(name in _COUNTRY_CHECKS for name in failed):
+        codes.append(REASON_COUNTRY_UNKNOWN)
+    return tuple(codes)
 
 
 def _choose_combination(
@@ -897,44 +771,19 @@ def _combinations_with_cost(
             yield (cand, *tail)
 
 
-def unchecked_positions(fmt: str) -> set[tuple[int, int]]:
-    """(line, position) pairs that no check digit covers: names, countries, sex, type,
-    and the optional data of visas. OCR errors there can only be caught by masks/lists."""
-    layout = LAYOUTS[fmt]
-    n_lines, length = FORMAT_LINES[fmt]
-    covered: set[tuple[int, int]] = set()
-    for span in (layout.document_number, layout.birth_date, layout.expiry_date):
-        covered.update(span.positions())
-    checks = [layout.document_number_check, layout.birth_date_check, layout.expiry_date_check]
-    checks += [c for c in (layout.personal_number_check, layout.composite) if c is not None]
-    covered.update(checks)
-    if layout.personal_number_check is not None:
-        covered.update(layout.optional[0].positions())
-    for span in layout.composite_spans:
-        covered.update(span.positions())
-    every = {(line, i) for line in range(n_lines) for i in range(length)}
-    return every - covered
-
-
-def country_positions(fmt: str) -> list[list[tuple[int, int]]]:
-    """(line, position) of the cells of the issuing-state and nationality fields."""
-    layout = LAYOUTS[fmt]
-    return [layout.issuing_country.positions(), layout.nationality.positions()]
-
-
-def sex_position(fmt: str) -> tuple[int, int]:
-    """(line, position) of the sex cell (M, F, X or the filler)."""
-    return LAYOUTS[fmt].sex
-
-
-def name_positions(fmt: str) -> list[tuple[int, int]]:
-    """(line, position) of every cell of the format's names field, in reading order."""
-    return LAYOUTS[fmt].names.positions()
-
-
-def position_masks(fmt: str) -> list[str]:
-    """Per line, one class letter per position: A alpha, N numeric, X alnum, C check digit."""
-    return ["".join(row) for row in _MASKS[fmt]]
+def unprovable_lookalikes(fmt: str, lines: Sequence[str]) -> list[tuple[int, int]]:
+    """Positions of ``lines`` that no check digit covers, that allow both letters and
+    digits, and that hold a letter/digit look-alike (O/0, I/1, B/8, S/5, Z/2, ...): no
+    reading of them is proven, so a read with any is never ``valid``."""
+    masks = _MASKS[fmt]
+    return sorted(
+        (line, pos)
+        for line, pos in unchecked_positions(fmt)
+        if line < len(lines)
+        and pos < len(lines[line])
+        and masks[line][pos] == _ALNUM
+        and lines[line][pos] in _UNPROVABLE_IN_UNCHECKED
+    )
 
 
 def mask_character(char: str, kind: str) -> str:
@@ -945,44 +794,3 @@ def mask_character(char: str, kind: str) -> str:
         return char
     table = _DIGIT_TO_LETTER if kind == _ALPHA else _LETTER_TO_DIGIT
     return table.get(char, char)
-
-
-def check_digit_groups(fmt: str, lines: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
-    """Positions (with the check digit itself) of each check-digit group of a read.
-
-    ``lines`` locates a long TD1/TD2 document number (check position ``<``, the number
-    continues in the optional data). Composite-only positions form the group
-    ``composite``.
-    """
-    layout = LAYOUTS[fmt]
-    groups: dict[str, list[tuple[int, int]]] = {}
-    number = layout.document_number.positions()
-    number_check = layout.document_number_check
-    cont = layout.long_number_continuation
-    line_of_check = lines[number_check[0]] if number_check[0] < len(lines) else ""
-    long_number = (
-        cont is not None
-        and number_check[1] < len(line_of_check)
-        and line_of_check[number_check[1]] == "<"
-        and cont.line < len(lines)
-    )
-    if long_number and cont is not None:
-        continuation = lines[cont.line][cont.start : cont.end]
-        stop = continuation.find("<")
-        stop = len(continuation) if stop < 0 else stop
-        if stop >= 2:
-            number = number + [(cont.line, cont.start + k) for k in range(stop - 1)]
-            number_check = (cont.line, cont.start + stop - 1)
-    groups["document_number"] = [*number, number_check]
-    groups["birth_date"] = [*layout.birth_date.positions(), layout.birth_date_check]
-    groups["expiry_date"] = [*layout.expiry_date.positions(), layout.expiry_date_check]
-    if layout.personal_number_check is not None:
-        groups["personal_number"] = [
-            *layout.optional[0].positions(),
-            layout.personal_number_check,
-        ]
-    if layout.composite is not None:
-        taken = {p for positions in groups.values() for p in positions}
-        spans = [p for span in layout.composite_spans for p in span.positions()]
-        groups["composite"] = [p for p in spans if p not in taken] + [layout.composite]
-    return groups

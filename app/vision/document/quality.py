@@ -50,7 +50,7 @@ class QualityThresholds:
     min_mrz_glyph_score: mean OCR-B template correlation of the MRZ cells below which an
         MRZ that did not read is called unreadable (retake) rather than misread.
     min_mrz_stroke_sharpness: crispness of the MRZ's blurriest line (99th-percentile ink
-        gradient, ``ocr._stroke_sharpness``) below which an MRZ that did not read is
+        gradient, ``cells._stroke_sharpness``) below which an MRZ that did not read is
         called blurry (retake). Valid reads of the normal tier measure >= 0.70.
     """
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.vision.document import glyph_training, ocr
+from app.vision.document import glyph_training, ocr_types, rectify
 from app.vision.document.glyphnet import GAP, load_glyphnet
 from app.vision.document.glyphs import MRZ_CHARSET
 from benchmarks import photo_tuning
@@ -45,11 +45,11 @@ def test_soft_lines_of_a_photo_are_harvested_with_their_true_text() -> None:
     assert [line.text for line in lines] == truth
     for index, line in enumerate(lines):
         assert line.source == f"t9001/hard_0001/{index}"
-        assert line.sharpness < ocr.OcrParams().soft_network_below
+        assert line.sharpness < ocr_types.OcrParams().soft_network_below
         assert line.agreement >= photo_tuning.MIN_AGREEMENT
         assert len(line.centres) == len(line.text)
         # The centres lie on the strip, a pitch apart, inside the reader's margins.
-        assert np.all(np.diff(line.centres) > 0.8 * ocr._RECT_PITCH)
+        assert np.all(np.diff(line.centres) > 0.8 * rectify._RECT_PITCH)
         assert line.centres[0] > 0 and line.centres[-1] < line.strip.shape[1]
 
 
@@ -83,7 +83,7 @@ def test_photos_of_a_benchmark_seed_are_refused(tmp_path: Path) -> None:
 
 
 def test_the_reader_uses_the_photo_tuned_pair_built_on_the_rendered_one() -> None:
-    assert ocr.OcrParams().soft_networks == ("soft-photo", "soft-wide-photo")
+    assert ocr_types.OcrParams().soft_networks == ("soft-photo", "soft-wide-photo")
     for kind, tuned_kind in photo_tuning.TUNED_KINDS.items():
         rendered, tuned = load_glyphnet(kind), load_glyphnet(tuned_kind)
         assert tuned.version == photo_tuning.tuned_version(kind)

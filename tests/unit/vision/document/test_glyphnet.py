@@ -1,4 +1,5 @@
-"""The trained MRZ cell classifier and the lattice it places (glyphnet.py, ocr.py)."""
+"""The trained MRZ cell classifier and the lattice it places (glyphnet.py, cells.py,
+lattice.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.vision.document import glyph_training, ocr
+from app.vision.document import cells, glyph_training, lattice, ocr_types, rectify
 from app.vision.document.glyphnet import (
     GAP,
     N_CLASSES,
@@ -20,7 +21,7 @@ from app.vision.document.glyphnet import (
 )
 from app.vision.document.glyphs import MRZ_CHARSET, to_feature
 
-PARAMS = ocr.OcrParams()
+PARAMS = ocr_types.OcrParams()
 
 
 def _rendered(seed: int, text: str) -> glyph_training.RenderedLine:
@@ -28,14 +29,14 @@ def _rendered(seed: int, text: str) -> glyph_training.RenderedLine:
 
 
 def _place_and_read(line: glyph_training.RenderedLine) -> tuple[np.ndarray, str]:
-    ink = ocr._ink(line.strip)
+    ink = rectify._ink(line.strip)
     # The reader's own pitch estimate, as in ocr._read_group.
-    rough = ocr._cell_centres(ink[slice(*ocr._band(ink))].sum(axis=0), len(line.text))
+    rough = lattice._cell_centres(ink[slice(*rectify._band(ink))].sum(axis=0), len(line.text))
     pitch = float(np.median(np.diff(rough)))
-    table = ocr._net_table(ink, pitch)
-    centres = ocr._lattice_by_net(table, len(line.text), pitch, PARAMS)
+    table = cells._net_table(ink, pitch)
+    centres = lattice._lattice_by_net(table, len(line.text), pitch, PARAMS)
     assert centres is not None
-    scores = ocr._net_scores(table, centres)
+    scores = cells._net_scores(table, centres)
     return centres, "".join(MRZ_CHARSET[int(k)] for k in scores.argmax(axis=1))
 
 
@@ -83,9 +84,9 @@ def test_a_dark_page_edge_before_the_line_is_not_taken_for_a_cell() -> None:
 
 def test_gap_windows_are_recognised_between_glyphs() -> None:
     line = _rendered(3, "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
-    ink = ocr._ink(line.strip)
+    ink = rectify._ink(line.strip)
     pitch = float(np.median(np.diff(line.centres)))
-    table = ocr._net_table(ink, pitch)
+    table = cells._net_table(ink, pitch)
     between = ((line.centres[:-1] + line.centres[1:]) / 2).astype(int)
     on = line.centres.astype(int)
     assert np.mean(table[between].argmax(axis=1) == GAP) > 0.9
@@ -194,8 +195,8 @@ def test_features_held_in_float16_are_the_float32_ones_rounded() -> None:
     assert len(full_y) <= 12 * 89
 
 
-def _strip_at(y: float) -> ocr._LineStrip:
-    return ocr._LineStrip(
+def _strip_at(y: float) -> rectify._LineStrip:
+    return rectify._LineStrip(
         strip=np.zeros((53, 1400), np.uint8),
         origin=np.array([0.0, y]),
         direction=np.array([1.0, 0.0]),
@@ -209,18 +210,18 @@ def test_a_mark_beyond_the_line_that_reads_like_a_glyph_makes_the_placement_unce
 
     text = "DUPONT<<JEAN<PIERRE<JEAN<PIERR"  # a names line: no check digit covers it
     line = _rendered(2, text)  # a render whose ends are clean (about half are not)
-    ink = ocr._ink(line.strip)
+    ink = rectify._ink(line.strip)
     pitch = float(np.median(np.diff(line.centres)))
-    table = ocr._net_table(ink, pitch)
-    assert ocr._slip_alternative(table, line.centres, PARAMS) is None
+    table = cells._net_table(ink, pitch)
+    assert lattice._slip_alternative(table, line.centres, PARAMS) is None
     # Two crossing strokes one pitch after the last glyph: a chevron look-alike.
     strip = line.strip.copy()
     x = int(line.centres[-1] + pitch)
     mid = strip.shape[0] // 2
     cv2.line(strip, (x - 6, mid - 9), (x + 6, mid), 40, 2)
     cv2.line(strip, (x - 6, mid + 9), (x + 6, mid), 40, 2)
-    table = ocr._net_table(ocr._ink(strip), pitch)
-    assert ocr._slip_alternative(table, line.centres, PARAMS) is not None
+    table = cells._net_table(rectify._ink(strip), pitch)
+    assert lattice._slip_alternative(table, line.centres, PARAMS) is not None
 
 
 def test_a_lattice_moved_by_one_cell_puts_each_cell_where_its_neighbour_was() -> None:
@@ -236,7 +237,7 @@ def test_a_lattice_moved_by_one_cell_puts_each_cell_where_its_neighbour_was() ->
         table[x, MRZ_CHARSET.index("A")] = 0.0
         table[x, GAP] = -20.0
     slipped = np.concatenate([[glyphs[0] - steps[0]], glyphs[:-1]])
-    alternative = ocr._slip_alternative(table, slipped, PARAMS)
+    alternative = lattice._slip_alternative(table, slipped, PARAMS)
     assert alternative is not None
     moved, gain = alternative
     assert np.array_equal(moved, glyphs) and gain > 0
@@ -246,64 +247,66 @@ def test_an_uncertain_line_takes_the_placement_that_lines_up_with_the_others() -
     strips = [_strip_at(0.0), _strip_at(40.0)]
     anchor = 100.0 + 24.0 * np.arange(30)
     # Line 2 could sit as placed (aligned) or one cell left: it stays.
-    centres, uncertain, together = ocr._resolve_slips(
+    centres, uncertain, together = lattice._resolve_slips(
         strips, [anchor, anchor.copy()], [None, (anchor - 24.0, -0.5)], PARAMS
     )
     assert not uncertain and together is None and np.allclose(centres[1], anchor)
     # Line 2 was placed one cell right (a stray mark taken for a glyph): it moves back.
-    centres, uncertain, _ = ocr._resolve_slips(
+    centres, uncertain, _ = lattice._resolve_slips(
         strips, [anchor, anchor + 24.0], [None, (anchor.copy(), -0.5)], PARAMS
     )
     assert not uncertain and np.allclose(centres[1], anchor)
     # Both lines could move together: alignment cannot tell, the check digits will, so
     # the moved placement comes back for the caller to read if the first fails.
-    centres, uncertain, together = ocr._resolve_slips(
+    centres, uncertain, together = lattice._resolve_slips(
         strips, [anchor, anchor.copy()], [(anchor + 24.0, -1.0), (anchor + 24.0, -1.0)], PARAMS
     )
     assert not uncertain and np.allclose(centres[0], anchor)
     assert together is not None and np.allclose(together[1], anchor + 24.0)
     # Half a cell either way: nothing decides, so the read cannot be proven.
-    _, uncertain, _ = ocr._resolve_slips(
+    _, uncertain, _ = lattice._resolve_slips(
         strips, [anchor, anchor + 12.0], [None, (anchor - 12.0, -0.5)], PARAMS
     )
     assert uncertain
 
 
 def test_misalignment_measures_a_slipped_line_in_pitches() -> None:
-    def line(x0: float, y: float) -> ocr.LineGeometry:
-        return ocr.LineGeometry(start=(x0, y), end=(x0 + 29 * 20.0, y), pitch=20.0, cap_height=18)
+    def line(x0: float, y: float) -> ocr_types.LineGeometry:
+        return ocr_types.LineGeometry(
+            start=(x0, y), end=(x0 + 29 * 20.0, y), pitch=20.0, cap_height=18
+        )
 
-    assert ocr._misalignment([line(100, 0), line(100, 40), line(100, 80)]) < 0.01
-    slipped = ocr._misalignment([line(100, 0), line(100, 40), line(120, 80)])
+    assert rectify._misalignment([line(100, 0), line(100, 40), line(100, 80)]) < 0.01
+    slipped = rectify._misalignment([line(100, 0), line(100, 40), line(120, 80)])
     assert abs(slipped - 1.0) < 0.01 and slipped > PARAMS.max_line_misalignment
 
 
 def test_cells_beyond_the_strip_read_as_blank_instead_of_failing() -> None:
     line = _rendered(2, "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<")
-    ink = ocr._ink(line.strip)
+    ink = rectify._ink(line.strip)
     outside = line.centres + ink.shape[1]  # a whole lattice past the right edge
-    feats = ocr._cell_features(ink, outside)
+    feats = cells._cell_features(ink, outside)
     assert feats.shape[1] == len(outside) and np.isfinite(feats).all()
-    table = ocr._net_table(ink, float(np.median(np.diff(line.centres))))
+    table = cells._net_table(ink, float(np.median(np.diff(line.centres))))
     near_edge = line.centres + (ink.shape[1] - 1 - line.centres[-1])  # last cell on the edge
-    assert ocr._slip_alternative(table, near_edge, PARAMS) is None or (
-        ocr._slip_alternative(table, near_edge, PARAMS)[0][-1] <= ink.shape[1] - 1  # type: ignore[index]
+    assert lattice._slip_alternative(table, near_edge, PARAMS) is None or (
+        lattice._slip_alternative(table, near_edge, PARAMS)[0][-1] <= ink.shape[1] - 1  # type: ignore[index]
     )
 
 
 @pytest.mark.parametrize("pitch_scale", [1.0, 0.75])  # 0.75: windows under 20 px wide
 def test_cell_features_are_to_feature_of_each_window(pitch_scale: float) -> None:
     line = _rendered(3, "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<")
-    ink = ocr._ink(line.strip)
+    ink = rectify._ink(line.strip)
     centres = line.centres[0] + (line.centres - line.centres[0]) * pitch_scale
     centres[-1] = ink.shape[1] + 5.0  # a cell past the edge reads the blank border
-    feats = ocr._cell_features(ink, centres)
-    y0, y1 = ocr._band(ink)
-    pad = int(ocr._RECT_PITCH)
+    feats = cells._cell_features(ink, centres)
+    y0, y1 = rectify._band(ink)
+    pad = int(rectify._RECT_PITCH)
     padded = np.pad(ink, ((0, 0), (pad, pad)))
     pitch = float(np.median(np.diff(centres)))
     width = max(round(pitch), 1)
-    for s, shift in enumerate(ocr._SHIFTS):
+    for s, shift in enumerate(cells._SHIFTS):
         for k, centre in enumerate(centres):
             x0 = round(centre + shift * pitch - pitch / 2) + pad
             x0 = int(np.clip(x0, 0, padded.shape[1] - width))
@@ -326,16 +329,16 @@ def test_soft_lines_get_the_pair_of_soft_networks() -> None:
     threshold = PARAMS.soft_network_below
     assert threshold <= PARAMS.min_settle_sharpness  # a soft-network line never settles
     line = _rendered(8, "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
-    ink = ocr._ink(line.strip)
+    ink = rectify._ink(line.strip)
     pitch = float(np.median(np.diff(line.centres)))
-    sharp = ocr._net_table(ink, pitch, load_glyphnet("sharp"))
-    assert np.array_equal(ocr._cell_table(ink, pitch, threshold, PARAMS), sharp)
+    sharp = cells._net_table(ink, pitch, load_glyphnet("sharp"))
+    assert np.array_equal(cells._cell_table(ink, pitch, threshold, PARAMS), sharp)
     # The photo-tuned pair by default; the rendered-only pair when the params name it.
-    for params in (PARAMS, ocr.OcrParams(soft_networks=("soft", "soft-wide"))):
+    for params in (PARAMS, ocr_types.OcrParams(soft_networks=("soft", "soft-wide"))):
         narrow_kind, wide_kind = params.soft_networks
-        narrow = ocr._net_table(ink, pitch, load_glyphnet(narrow_kind))
-        wide = ocr._net_table(ink, pitch, load_glyphnet(wide_kind), stride=ocr._WIDE_STRIDE)
-        pair = ocr._cell_table(ink, pitch, threshold - 0.01, params)
+        narrow = cells._net_table(ink, pitch, load_glyphnet(narrow_kind))
+        wide = cells._net_table(ink, pitch, load_glyphnet(wide_kind), stride=cells._WIDE_STRIDE)
+        pair = cells._cell_table(ink, pitch, threshold - 0.01, params)
         assert np.allclose(np.exp(pair), (np.exp(narrow) + np.exp(wide)) / 2, atol=1e-5)
 
 
@@ -389,10 +392,10 @@ def test_the_reader_sees_the_windows_the_trainer_cut(context: float, tmp_path: P
     save_glyphnet(net, tmp_path / "wide.npz")
     assert _read(tmp_path / "wide.npz").context == context
     line = _rendered(4, "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<")
-    ink = ocr._ink(line.strip)
+    ink = rectify._ink(line.strip)
     pitch = float(np.median(np.diff(line.centres)))
-    table = ocr._net_table(ink, pitch, net)
-    y0, y1 = ocr._band(ink)
+    table = cells._net_table(ink, pitch, net)
+    y0, y1 = rectify._band(ink)
     width = round(pitch * context)
     pad = 3 * width
     padded = np.pad(ink, ((0, 0), (pad, pad)))
@@ -405,11 +408,11 @@ def test_the_reader_sees_the_windows_the_trainer_cut(context: float, tmp_path: P
 
 def test_a_strided_table_reads_every_stride_th_column_and_interpolates_between() -> None:
     line = _rendered(9, "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
-    ink = ocr._ink(line.strip)
+    ink = rectify._ink(line.strip)
     pitch = float(np.median(np.diff(line.centres)))
     net = load_glyphnet("soft-wide")
-    full = ocr._net_table(ink, pitch, net)
-    strided = ocr._net_table(ink, pitch, net, stride=2)
+    full = cells._net_table(ink, pitch, net)
+    strided = cells._net_table(ink, pitch, net, stride=2)
     assert strided.shape == full.shape
     assert np.allclose(np.exp(strided[::2]), np.exp(full[::2]), atol=1e-5)  # read exactly
     between = np.exp(strided[1:-1:2])

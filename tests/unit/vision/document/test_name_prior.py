@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.vision.document import ocr
+from app.vision.document import cells, ocr_types
 from app.vision.document.name_grammar import (
     NAME_ALPHABET,
     NAME_PRIOR_PATH,
@@ -20,7 +20,7 @@ from app.vision.document.name_prior_training import (
     trigram_model,
 )
 
-PARAMS = ocr.OcrParams()
+PARAMS = ocr_types.OcrParams()
 
 
 @pytest.fixture(scope="module")
@@ -98,12 +98,12 @@ def test_a_prior_of_zeros_decodes_exactly_as_the_grammar_alone() -> None:
 
 def test_the_prior_applies_only_to_names_lines_too_soft_for_tesseract() -> None:
     # TD3: the names are on line 0; TD1 on line 2.
-    assert ocr._name_prior(PARAMS, "TD3", [0.3, 0.9]) is not None
-    assert ocr._name_prior(PARAMS, "TD3", [0.64, 0.3]) is None  # REAL 25_pass-uto: 0.64
-    assert ocr._name_prior(PARAMS, "TD1", [0.9, 0.9, 0.3]) is not None
-    assert ocr._name_prior(PARAMS, "TD1", [0.3, 0.3, 0.9]) is None
-    off = ocr.OcrParams(name_prior_weight=0.0)
-    assert ocr._name_prior(off, "TD3", [0.3, 0.3]) is None
+    assert cells._name_prior(PARAMS, "TD3", [0.3, 0.9]) is not None
+    assert cells._name_prior(PARAMS, "TD3", [0.64, 0.3]) is None  # REAL 25_pass-uto: 0.64
+    assert cells._name_prior(PARAMS, "TD1", [0.9, 0.9, 0.3]) is not None
+    assert cells._name_prior(PARAMS, "TD1", [0.3, 0.3, 0.9]) is None
+    off = ocr_types.OcrParams(name_prior_weight=0.0)
+    assert cells._name_prior(off, "TD3", [0.3, 0.3]) is None
 
 
 def test_the_shipped_prior_left_out_the_benchmark_generators_names() -> None:

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from app.vision.document import ocr
+from app.vision.document import ocr, ocr_types, second_opinion
 from app.vision.document.mrz import parse_mrz
 from benchmarks.synth.documents import generate_document
 
@@ -20,11 +20,11 @@ TRUTH = (
     "OESTERGAARD<<AAKE<<<<<<<<<<<<<",
 )
 MISREAD = (*TRUTH[:2], "OESFERGAARD<<AAKE<<<<<<<<<<<<<")
-MIN_AGREEMENT = ocr.OcrParams().names_agreement_for_runner_ups
+MIN_AGREEMENT = ocr_types.OcrParams().names_agreement_for_runner_ups
 
 
-def _unproven(lines: tuple[str, ...]) -> ocr.MrzRead:
-    return ocr.MrzRead(result=replace(parse_mrz(lines, today=TODAY), valid=False))
+def _unproven(lines: tuple[str, ...]) -> ocr_types.MrzRead:
+    return ocr_types.MrzRead(result=replace(parse_mrz(lines, today=TODAY), valid=False))
 
 
 def _rows(lines: tuple[str, ...], runner_ups: dict[tuple[int, int], str]) -> list[list[str]]:
@@ -34,8 +34,8 @@ def _rows(lines: tuple[str, ...], runner_ups: dict[tuple[int, int], str]) -> lis
     return rows
 
 
-def _read(texts: list[str], runner_ups: dict[tuple[int, int], str]) -> ocr.MrzRead:
-    return ocr._names_both_engines_read(
+def _read(texts: list[str], runner_ups: dict[tuple[int, int], str]) -> ocr_types.MrzRead:
+    return second_opinion._names_both_engines_read(
         _unproven(MISREAD), _rows(MISREAD, runner_ups), texts, TODAY, MIN_AGREEMENT
     )
 
