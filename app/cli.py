@@ -316,36 +316,32 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    return subprocess.call(_worker_command(args.concurrency))
+    from app.supervisor import worker_command
+
+    roles = _roles(args.queues)
+    pool = args.pool or ("threads" if roles == ("pipeline",) else "prefork")
+    return subprocess.call(worker_command(roles, args.concurrency, pool))
 
 
-def _worker_command(concurrency: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        str(concurrency),
-        "-Q",
-        "idgate",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
+def _roles(text: str) -> tuple[str, ...]:
+    from workers.celery_app import QUEUES_BY_ROLE
+
+    roles = tuple(r.strip() for r in text.split(",") if r.strip())
+    unknown = [r for r in roles if r not in QUEUES_BY_ROLE]
+    if unknown or not roles:
+        raise UsageError(f"--queues: unknown {unknown}; choose from {sorted(QUEUES_BY_ROLE)}")
+    return roles
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """API, a real worker process and the pages, on the configured (default embedded) set-up."""
+    """API, supervised worker processes and the pages, on the configured (default embedded)
+    set-up."""
     import uvicorn
 
     from app.core.config import get_settings
     from app.pipeline.stages import requeue_stale
     from app.storage.blobs import get_keys
+    from app.supervisor import Supervisor, default_specs
 
     if not os.environ.get("IDGATE_PUBLIC_BASE_URL"):
         # links sent to users must point at this server
@@ -359,12 +355,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"{_redact_url(settings.resolved_database_url)}, broker {settings.broker_url}",
         flush=True,
     )
-    worker = subprocess.Popen(
-        _worker_command(args.concurrency),
+    supervisor = Supervisor(
+        default_specs(args.concurrency),
         env=os.environ.copy(),
-        start_new_session=True,
+        unresponsive_after_s=args.unresponsive_after,
         preexec_fn=die_with_parent,  # no threads run yet: preexec_fn is safe here
     )
+    supervisor.start()
     stop = threading.Event()
 
     def _sweeper() -> None:
@@ -382,14 +379,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     next_retention = time.monotonic() + settings.retention_interval_s
             except Exception as exc:
                 print(f"idgate: sweeper error: {exc}", file=sys.stderr)
-            if worker.poll() is not None:
-                print("idgate: worker exited; stopping", file=sys.stderr)
-                os.kill(os.getpid(), signal.SIGTERM)
-                return
 
     threading.Thread(target=_sweeper, daemon=True).start()
     # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so
-    # that the worker below is stopped too.
+    # that the workers below are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         print(f"idgate: serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
@@ -398,7 +391,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     finally:
         stop.set()
-        _stop_process_group(worker)
+        supervisor.stop()
     return EXIT_OK
 
 
@@ -411,18 +404,6 @@ def die_with_parent() -> None:
         libc.prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
-    """Warm-stop the worker and its pool children; kill them if they do not exit."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -451,11 +432,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("serve", "run API, worker and pages (embedded default: SQLite, files, local broker)")
     p.add_argument("--host", default=os.environ.get("IDGATE_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("IDGATE_PORT", "8000")))
-    p.add_argument("--concurrency", type=int, default=1)
+    p.add_argument(
+        "--concurrency", type=int, default=1, help="pipeline worker processes (one task each)"
+    )
+    p.add_argument(
+        "--unresponsive-after",
+        type=float,
+        default=20.0,
+        help="restart a worker that has not answered a ping for this many seconds",
+    )
     p.set_defaults(run=cmd_serve, raw=True)
 
     p = add("worker", "run a Celery worker")
     p.add_argument("--concurrency", type=int, default=1)
+    p.add_argument(
+        "--queues",
+        default="pipeline,webhooks,maintenance",
+        help="roles to consume, comma-separated: pipeline, webhooks, maintenance",
+    )
+    p.add_argument(
+        "--pool",
+        choices=["threads", "prefork", "solo"],
+        help="default: threads for a pipeline-only worker (scale with processes), else prefork",
+    )
     p.set_defaults(run=cmd_worker, raw=True)
 
     add("migrate", "create or upgrade the database schema").set_defaults(run=cmd_migrate)

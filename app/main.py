@@ -21,6 +21,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.routes import router as accounts_router
+from app.core import readiness
 from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import DESCRIPTIONS, ApiError, ErrorOut
@@ -172,7 +173,13 @@ def create_app() -> FastAPI:
             return JSONResponse(
                 {"status": "unavailable", "database": str(exc)[:200]}, status_code=503
             )
-        return JSONResponse({"status": "ready", "database": "ok"})
+        # Accepted submissions wait forever if nobody consumes the pipeline queue.
+        consumers = readiness.pipeline_consumers()
+        if not consumers:
+            return JSONResponse(
+                {"status": "unavailable", "database": "ok", "workers": []}, status_code=503
+            )
+        return JSONResponse({"status": "ready", "database": "ok", "workers": consumers})
 
     @app.get(
         "/metrics",

@@ -156,9 +156,20 @@ def test_cancel_and_list(client: TestClient, auth, flagged, account_id):
     assert [v["id"] for v in listed["data"]] == [vid]
 
 
-def test_health_ready_openapi(client: TestClient):
+def test_health_ready_openapi(client: TestClient, monkeypatch):
+    from app.core import readiness
+
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json()["status"] == "ready"
+    # no worker consumes the pipeline queue here: not ready, and it says why
+    readiness.reset_cache()
+    monkeypatch.setattr(readiness, "inspect_pipeline_consumers", lambda: [])
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503 and not_ready.json()["workers"] == []
+    readiness.reset_cache()
+    monkeypatch.setattr(readiness, "inspect_pipeline_consumers", lambda: ["pipeline-1@h"])
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["workers"] == ["pipeline-1@h"]
+    readiness.reset_cache()
     spec = client.get("/openapi.json").json()
     assert "/v1/accounts/{account_id}/flag" in spec["paths"]
     assert "idgate_http_requests_total" in client.get("/metrics").text
