@@ -316,11 +316,27 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from app.supervisor import worker_command
+    """One Celery worker; with ``--processes N``, N of them under the same supervision as
+    ``idgate serve`` (restart on exit or on silence to pings) until SIGTERM."""
+    from app.supervisor import Supervisor, WorkerSpec, worker_command
 
     roles = _roles(args.queues)
     pool = args.pool or ("threads" if roles == ("pipeline",) else "prefork")
-    return subprocess.call(worker_command(roles, args.concurrency, pool))
+    if not args.processes:
+        return subprocess.call(worker_command(roles, args.concurrency, pool, args.hostname))
+    name = "-".join(roles)
+    specs = [
+        WorkerSpec(f"{name}-{i + 1}", roles, pool, args.concurrency) for i in range(args.processes)
+    ]
+    supervisor = Supervisor(specs, preexec_fn=die_with_parent)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    supervisor.start()
+    print(f"idgate: supervising {[s.name for s in specs]} on {roles}", flush=True)
+    stopping.wait()
+    supervisor.stop()
+    return EXIT_OK
 
 
 def _roles(text: str) -> tuple[str, ...]:
@@ -331,6 +347,20 @@ def _roles(text: str) -> tuple[str, ...]:
     if unknown or not roles:
         raise UsageError(f"--queues: unknown {unknown}; choose from {sorted(QUEUES_BY_ROLE)}")
     return roles
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when, for every role asked, a worker consuming its queue answers over the
+    broker (for container health checks); prints who answered."""
+    from app.core.readiness import inspect_consumers
+    from workers.queues import QUEUES_BY_ROLE
+
+    consumers = {
+        role: inspect_consumers(QUEUES_BY_ROLE[role], args.timeout) for role in _roles(args.queues)
+    }
+    healthy = all(consumers.values())
+    _print({"healthy": healthy, "consumers": consumers}, args.json)
+    return EXIT_OK if healthy else 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -455,7 +485,19 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["threads", "prefork", "solo"],
         help="default: threads for a pipeline-only worker (scale with processes), else prefork",
     )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="run N supervised worker processes (restarted when they exit or stop answering)",
+    )
+    p.add_argument("--hostname", help="Celery node name of a single worker, e.g. pipeline@%%h")
     p.set_defaults(run=cmd_worker, raw=True)
+
+    p = add("health", "exit 0 when workers answer for the given queues (1 when not)")
+    p.add_argument("--queues", default="pipeline", help="roles: pipeline, webhooks, maintenance")
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.set_defaults(run=cmd_health, raw=True)
 
     add("migrate", "create or upgrade the database schema").set_defaults(run=cmd_migrate)
 

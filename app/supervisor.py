@@ -104,12 +104,12 @@ class Supervisor:
         ping: PingFn = celery_ping,
         check_interval_s: float = 5.0,
         unresponsive_after_s: float = 20.0,
-        startup_grace_s: float = 120.0,
+        startup_grace_s: float = 90.0,
         preexec_fn: Callable[[], None] | None = None,
         log: Callable[[str], None] | None = None,
     ) -> None:
-        tag = f"{socket.gethostname()}-{os.getpid()}"
-        self.workers = [_Worker(spec, f"{spec.name}@{tag}") for spec in specs]
+        self._tag = f"{socket.gethostname()}-{os.getpid()}"
+        self.workers = [_Worker(spec, "") for spec in specs]
         self.env = env if env is not None else os.environ.copy()
         self.ping = ping
         self.check_interval_s = check_interval_s
@@ -121,13 +121,22 @@ class Supervisor:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        for worker in self.workers:
-            self._spawn(worker)
+        """Start the workers and the supervision thread."""
+        self.start_processes()
         self._thread = threading.Thread(target=self._run, name="worker-supervisor", daemon=True)
         self._thread.start()
 
+    def start_processes(self) -> None:
+        """Start every worker process (without the supervision thread)."""
+        for worker in self.workers:
+            self._spawn(worker)
+
     def _spawn(self, worker: _Worker) -> None:
         spec = worker.spec
+        # a new node name per start (pipeline-1, pipeline-1.r1, ...): a ping answered by the
+        # old incarnation can never be taken for the new one, and logs show the restarts
+        suffix = f".r{worker.restarts}" if worker.restarts else ""
+        worker.hostname = f"{spec.name}{suffix}@{self._tag}"
         worker.process = subprocess.Popen(
             worker_command(spec.roles, spec.concurrency, spec.pool, worker.hostname),
             env=self.env,

@@ -7,23 +7,30 @@ import threading
 import time
 from collections.abc import Callable
 
-CACHE_S = 5.0
+CACHE_S = 2.0
 INSPECT_TIMEOUT_S = 1.0
 
 _lock = threading.Lock()
 _cached: tuple[float, list[str]] | None = None
 
 
-def inspect_pipeline_consumers(timeout_s: float = INSPECT_TIMEOUT_S) -> list[str]:
-    """Node names of the workers that answered and consume the pipeline queue."""
-    from workers.celery_app import PIPELINE_QUEUE, celery_app
+def inspect_consumers(queue: str, timeout_s: float = INSPECT_TIMEOUT_S) -> list[str]:
+    """Node names of the workers that answered over the broker and consume ``queue``."""
+    from workers.celery_app import celery_app
 
     replies = celery_app.control.inspect(timeout=timeout_s).active_queues() or {}
     return sorted(
         node
         for node, queues in replies.items()
-        if any(q.get("name") == PIPELINE_QUEUE for q in queues or [])
+        if any(q.get("name") == queue for q in queues or [])
     )
+
+
+def inspect_pipeline_consumers(timeout_s: float = INSPECT_TIMEOUT_S) -> list[str]:
+    """Node names of the workers that answered and consume the pipeline queue."""
+    from workers.queues import PIPELINE_QUEUE
+
+    return inspect_consumers(PIPELINE_QUEUE, timeout_s)
 
 
 def pipeline_consumers(
