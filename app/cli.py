@@ -117,15 +117,33 @@ def cmd_apikey_create(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+PASSWORD_RULES = "at least 12 characters"
+
+
+def _reviewer_password(args: argparse.Namespace, prompt: str) -> str:
+    """From --password, --password-stdin (first line of stdin), IDGATE_REVIEWER_PASSWORD,
+    or a prompt when stdin is a terminal."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = args.password or os.environ.get("IDGATE_REVIEWER_PASSWORD") or ""
+    if not password:
+        if args.password_stdin or not sys.stdin.isatty():
+            raise UsageError(
+                "no password: give --password-stdin (first line of stdin), --password, "
+                f"IDGATE_REVIEWER_PASSWORD or run in a terminal; rules: {PASSWORD_RULES}"
+            )
+        password = getpass.getpass(f"{prompt} ({PASSWORD_RULES}): ")
+    if len(password) < 12:
+        raise UsageError(f"password too short: {PASSWORD_RULES}")
+    return password
+
+
 def cmd_reviewer_create(args: argparse.Namespace) -> dict[str, Any]:
     from app.core.db import session_scope
     from app.reviews.service import create_reviewer
 
-    password = args.password or os.environ.get("IDGATE_REVIEWER_PASSWORD")
-    if not password:
-        if not sys.stdin.isatty():
-            raise UsageError("give --password, IDGATE_REVIEWER_PASSWORD or run in a terminal")
-        password = getpass.getpass("Password (12+ characters): ")
+    password = _reviewer_password(args, "Password")
     try:
         with session_scope() as session:
             reviewer = create_reviewer(session, args.email, password, args.role)
@@ -145,11 +163,7 @@ def cmd_reviewer_password(args: argparse.Namespace) -> dict[str, Any]:
     from app.reviews.models import Reviewer
     from app.reviews.service import set_password
 
-    password = args.password or os.environ.get("IDGATE_REVIEWER_PASSWORD")
-    if not password:
-        if not sys.stdin.isatty():
-            raise UsageError("give --password, IDGATE_REVIEWER_PASSWORD or run in a terminal")
-        password = getpass.getpass("New password (12+ characters): ")
+    password = _reviewer_password(args, "New password")
     try:
         with session_scope() as session:
             email = args.email.strip().lower()
@@ -515,15 +529,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("reviewer", "manage reviewer accounts")
     rsub = p.add_subparsers(dest="action", required=True)
-    c = rsub.add_parser("create", help="create a reviewer")
+    c = rsub.add_parser("create", help=f"create a reviewer (password: {PASSWORD_RULES})")
     c.add_argument("email")
     c.add_argument("--role", default="reviewer", choices=["reviewer", "admin"])
-    c.add_argument("--password", help="else IDGATE_REVIEWER_PASSWORD or a prompt")
+    c.add_argument(
+        "--password", help=f"{PASSWORD_RULES}; else IDGATE_REVIEWER_PASSWORD or a prompt"
+    )
+    c.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin's first line"
+    )
     c.add_argument("--json", action="store_true")
     c.set_defaults(run=cmd_reviewer_create)
     c = rsub.add_parser("password", help="set a reviewer's password (ends their sessions)")
     c.add_argument("email")
-    c.add_argument("--password", help="else IDGATE_REVIEWER_PASSWORD or a prompt")
+    c.add_argument(
+        "--password", help=f"{PASSWORD_RULES}; else IDGATE_REVIEWER_PASSWORD or a prompt"
+    )
+    c.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin's first line"
+    )
     c.add_argument("--json", action="store_true")
     c.set_defaults(run=cmd_reviewer_password)
 
