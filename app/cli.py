@@ -377,6 +377,24 @@ def cmd_health(args: argparse.Namespace) -> int:
     return EXIT_OK if healthy else 1
 
 
+def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
+    """DEMO: flag an account and take it through capture to a decision on a local
+    ``idgate serve --demo``."""
+    from app.demo import DemoError, run_demo
+
+    api_key = (
+        args.api_key
+        or cmd_apikey_create(
+            argparse.Namespace(name="demo", scopes="accounts:read,accounts:write")
+        )["api_key"]
+    )
+    account = args.account or f"demo-{int(time.time())}"
+    try:
+        return run_demo(args.url.rstrip("/"), api_key, account)
+    except DemoError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """API, supervised worker processes and the pages, on the configured (default embedded)
     set-up."""
@@ -387,6 +405,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.storage.blobs import get_keys
     from app.supervisor import Supervisor, default_specs
 
+    if args.demo:
+        from app.demo import DEMO_CHALLENGE
+
+        os.environ["IDGATE_DEBUG_FIXED_CHALLENGE"] = ",".join(DEMO_CHALLENGE)
+        print(
+            "idgate: DEMO MODE - every liveness challenge is "
+            f"{list(DEMO_CHALLENGE)}; a fixed challenge can be pre-recorded, so this mode "
+            "is refused unless the database is the embedded one and the address is loopback",
+            flush=True,
+        )
     if not os.environ.get("IDGATE_PUBLIC_BASE_URL"):
         # links sent to users must point at this server
         os.environ["IDGATE_PUBLIC_BASE_URL"] = f"http://{args.host}:{args.port}"
@@ -485,7 +513,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=20.0,
         help="restart a worker that has not answered a ping for this many seconds",
     )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="DEMO: a fixed liveness challenge for `idgate demo` (embedded database and "
+        "loopback address only)",
+    )
     p.set_defaults(run=cmd_serve, raw=True)
+
+    p = add("demo", "DEMO: walk a verification from flag to decision on `idgate serve --demo`")
+    p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.add_argument("--account", help="account id to flag (default demo-<unix time>)")
+    p.add_argument("--api-key", help="default: create one (same data dir as the server)")
+    p.set_defaults(run=cmd_demo)
 
     p = add("worker", "run a Celery worker")
     p.add_argument("--concurrency", type=int, default=1)

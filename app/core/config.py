@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED_BROKER = "filesystem://"
@@ -78,6 +78,23 @@ class Settings(BaseSettings):
     # ones, so a browser test can feed a camera clip that performs them. Never set in
     # production: a predictable challenge can be pre-recorded.
     debug_fixed_challenge: str | None = None
+
+    @model_validator(mode="after")
+    def _fixed_challenge_only_locally(self) -> Settings:
+        """A fixed challenge (tests, ``idgate serve --demo``) can be pre-recorded: it is
+        refused unless the database is the embedded SQLite one and users reach the service
+        on a loopback address, so a production set-up cannot start with it."""
+        if self.debug_fixed_challenge:
+            from urllib.parse import urlsplit
+
+            host = urlsplit(self.public_base_url).hostname or ""
+            local = host in ("127.0.0.1", "localhost", "::1")
+            if not (self.resolved_database_url.startswith("sqlite") and local):
+                raise ValueError(
+                    "IDGATE_DEBUG_FIXED_CHALLENGE (demo and tests only) needs the embedded "
+                    "SQLite database and a loopback IDGATE_PUBLIC_BASE_URL; unset it in production"
+                )
+        return self
 
     @property
     def resolved_database_url(self) -> str:
