@@ -354,7 +354,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _roles(text: str) -> tuple[str, ...]:
-    from workers.celery_app import QUEUES_BY_ROLE
+    from workers.queues import QUEUES_BY_ROLE
 
     roles = tuple(r.strip() for r in text.split(",") if r.strip())
     unknown = [r for r in roles if r not in QUEUES_BY_ROLE]

@@ -8,10 +8,7 @@ from celery import Celery
 from celery.signals import worker_init, worker_process_init, worker_ready
 
 from app.core.config import Settings, get_settings
-from workers.queues import (
-    PIPELINE_QUEUE,
-    TASK_ROUTES,
-)
+from workers.queues import MAINTENANCE_QUEUE, PIPELINE_QUEUE, TASK_ROUTES
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +95,13 @@ def _load_models_in_thread_pool_worker(sender: object = None, **_kwargs: object)
 
 
 @worker_ready.connect
-def _queue_template_reencoding(**_kwargs: object) -> None:
-    """After a face-model upgrade, move stored selfie templates to the new model."""
+def _queue_template_reencoding(sender: object = None, **_kwargs: object) -> None:
+    """After a face-model upgrade, move stored selfie templates to the new model (asked by
+    the workers that consume the maintenance queue, where the task runs)."""
+    app = getattr(sender, "app", celery_app)
+    consumed = set(app.amqp.queues.consume_from or app.amqp.queues)
+    if MAINTENANCE_QUEUE not in consumed:
+        return
     from sqlalchemy import select
 
     from app.core.db import session_scope

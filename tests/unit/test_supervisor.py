@@ -70,3 +70,9 @@ def test_silent_worker_is_restarted_only_after_the_limit(sleeper: None) -> None:
         assert worker.restarts == 1 and "no answer" in worker.history[0]
     finally:
         supervisor.stop()
+
+
+def test_worker_command_refuses_unknown_roles() -> None:
+    from app.cli import main
+
+    assert main(["worker", "--queues", "pipeline,nonsense"]) == 2
