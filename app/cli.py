@@ -403,7 +403,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.core.config import get_settings
     from app.pipeline.stages import requeue_stale
     from app.storage.blobs import get_keys
-    from app.supervisor import Supervisor, default_specs
+    from app.supervisor import Supervisor, WorkerSpec, default_specs
 
     if args.demo:
         from app.demo import DEMO_CHALLENGE
@@ -427,11 +427,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"{_redact_url(settings.resolved_database_url)}, broker {settings.broker_url}",
         flush=True,
     )
+
+    def _after_worker_lost(spec: WorkerSpec) -> None:
+        # Redis can lose the one message a worker had just popped when the worker dies
+        # (pop and the unacked record are not atomic), and a stage's next message can be
+        # lost between commit and publish: a minute after a pipeline worker died, stages
+        # idle for 45 s are queued again (idempotent: a duplicate is a no-op).
+        if "pipeline" in spec.roles:
+            timer = threading.Timer(60, _requeue_quietly, args=(45,))
+            timer.daemon = True
+            timer.start()
+
+    def _requeue_quietly(older_than_s: float) -> None:
+        try:
+            count = requeue_stale(older_than_s)
+            if count:
+                print(f"idgate: re-queued {count} stalled stage(s)", file=sys.stderr, flush=True)
+        except Exception as exc:
+            print(f"idgate: re-queue error: {exc}", file=sys.stderr)
+
     supervisor = Supervisor(
         default_specs(args.concurrency),
         env=os.environ.copy(),
         unresponsive_after_s=args.unresponsive_after,
         preexec_fn=die_with_parent,  # no threads run yet: preexec_fn is safe here
+        on_worker_lost=_after_worker_lost,
     )
     supervisor.start()
     stop = threading.Event()

@@ -102,11 +102,12 @@ class Supervisor:
         *,
         env: dict[str, str] | None = None,
         ping: PingFn = celery_ping,
-        check_interval_s: float = 5.0,
+        check_interval_s: float = 3.0,
         unresponsive_after_s: float = 20.0,
-        startup_grace_s: float = 90.0,
+        startup_grace_s: float = 60.0,
         preexec_fn: Callable[[], None] | None = None,
         log: Callable[[str], None] | None = None,
+        on_worker_lost: Callable[[WorkerSpec], None] | None = None,
     ) -> None:
         self._tag = f"{socket.gethostname()}-{os.getpid()}"
         self.workers = [_Worker(spec, "") for spec in specs]
@@ -116,6 +117,7 @@ class Supervisor:
         self.unresponsive_after_s = unresponsive_after_s
         self.startup_grace_s = startup_grace_s
         self.preexec_fn = preexec_fn
+        self.on_worker_lost = on_worker_lost
         self.log = log or (lambda message: print(f"idgate: {message}", file=sys.stderr, flush=True))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -194,6 +196,8 @@ class Supervisor:
         worker.restarts += 1
         worker.history.append(why)
         self._spawn(worker)
+        if self.on_worker_lost is not None:
+            self.on_worker_lost(worker.spec)
 
     def status(self) -> list[dict[str, object]]:
         """Per worker: name, pid, whether it answered, restarts so far."""
