@@ -4,7 +4,8 @@ decided exactly once, and serve must bring a working worker back each time.
 
     uv run python -m benchmarks.ops_kill_test [--idle 10] [--busy 10] [--hangs 5] [--json]
 
-A busy kill lands while the victim runs a stage (found by its CPU time rising); a hang is
+A busy kill lands while the victim runs a stage (Celery's ``inspect active`` over the broker
+names the worker executing one); a hang is
 a worker that is alive but answers nothing (the failure the issue saw), which only the
 ping-based supervision can notice. Recovery = from the signal until /readyz lists as
 many pipeline consumers as before, with the victim's node back under a new pid.
@@ -20,9 +21,9 @@ import signal
 import statistics
 import sys
 import time
-from pathlib import Path
 
 from benchmarks.ops_common import (
+    REDIS_URL,
     decision_counts,
     flag_and_submit,
     load_average,
@@ -32,20 +33,17 @@ from benchmarks.ops_common import (
 )
 
 
-def _cpu_ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def _busiest(pids: dict[str, tuple[int, str]], window_s: float = 0.5) -> tuple[str, int, int]:
-    before = {name: _cpu_ticks(pid) for name, (pid, _) in pids.items()}
-    time.sleep(window_s)
-    deltas = {name: _cpu_ticks(pid) - before[name] for name, (pid, _) in pids.items()}
-    name = max(deltas, key=deltas.__getitem__)
-    return name, pids[name][0], deltas[name]
+def _worker_in_a_task(control, pids, timeout_s: float = 20.0):  # type: ignore[no-untyped-def]
+    """(name, pid) of a pipeline worker that Celery's inspection shows executing a task."""
+    by_node = {node: (name, pid) for name, (pid, node) in pids.items()}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        active = control.inspect(destination=list(by_node), timeout=1.0).active() or {}
+        for node, tasks in active.items():
+            if tasks and node in by_node:
+                return by_node[node]
+        time.sleep(0.2)
+    return None, 0
 
 
 def main() -> int:
@@ -68,16 +66,22 @@ def main() -> int:
         pipeline_workers=2,
         extra_env={"IDGATE_BROKER_VISIBILITY_TIMEOUT_S": "15"},
     ) as service:
+        from celery import Celery
+
+        control = Celery("kill-test", broker=REDIS_URL).control
         client = service.api(timeout=60)
         for round_no, kind in enumerate(plan):
             pids = {n: p for n, p in service.worker_pids().items() if n.startswith("pipeline")}
             if kind == "busy":
-                for k in range(2):  # both workers get a stage
+                for k in range(2):  # both workers get a verification
                     v, _ = flag_and_submit(client, f"kill-{round_no}-{k}", document, selfie)
                     verifications.append(v)
-                time.sleep(1.0)
-                name, pid, ticks = _busiest(pids)
-                was_busy = ticks > 10  # > 0.1 s of CPU in 0.5 s
+                # the victim is a worker that the broker reports running a stage right now
+                name, pid = _worker_in_a_task(control, pids)
+                was_busy = name is not None
+                if name is None:  # none caught mid-task: kill one anyway, reported as idle
+                    name = sorted(pids)[round_no % len(pids)]
+                    pid = pids[name][0]
             else:
                 name = sorted(pids)[round_no % len(pids)]
                 pid, was_busy = pids[name][0], False

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     # second reviewer's confirmation.
     review_second_approval: bool = True
     # Test-only: pause the document stage so a test can kill the worker mid-task.
+    # Connections per process (API or worker) to a server database. The API serves
+    # requests from a thread pool of 40: a pool of 5 + 5 ran out at 100 status reads/s
+    # (QueuePool timeouts in the load benchmark, benchmarks/NOTES-ops.md).
+    db_pool_size: int = Field(default=20, ge=1, le=200)
+    db_max_overflow: int = Field(default=20, ge=0, le=200)
     debug_stage_delay_s: float = Field(default=0.0, ge=0.0, le=30.0)
     # Test-only: issue exactly these liveness actions (comma-separated) instead of random
     # ones, so a browser test can feed a camera clip that performs them. Never set in
