@@ -149,11 +149,17 @@ class Supervisor:
         worker.last_pong_at = None
 
     def _run(self) -> None:
-        while not self._stop.wait(self.check_interval_s):
+        # Every second while a worker has not answered yet: its start-up grace ends at its
+        # first answer, so that a worker hanging right after start is not given the grace.
+        while not self._stop.wait(self._next_interval()):
             try:
                 self.check_once()
             except Exception as exc:  # the supervisor itself must keep running
                 self.log(f"supervisor error: {exc!r}")
+
+    def _next_interval(self) -> float:
+        starting = any(w.last_pong_at is None for w in self.workers)
+        return min(1.0, self.check_interval_s) if starting else self.check_interval_s
 
     def check_once(self, now: float | None = None) -> list[str]:
         """One round: restart exited workers, ping the others, restart the silent ones.
