@@ -121,15 +121,33 @@ def cmd_apikey_create(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+PASSWORD_RULES = "at least 12 characters"
+
+
+def _reviewer_password(args: argparse.Namespace, prompt: str) -> str:
+    """From --password, --password-stdin (first line of stdin), IDGATE_REVIEWER_PASSWORD,
+    or a prompt when stdin is a terminal."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = args.password or os.environ.get("IDGATE_REVIEWER_PASSWORD") or ""
+    if not password:
+        if args.password_stdin or not sys.stdin.isatty():
+            raise UsageError(
+                "no password: give --password-stdin (first line of stdin), --password, "
+                f"IDGATE_REVIEWER_PASSWORD or run in a terminal; rules: {PASSWORD_RULES}"
+            )
+        password = getpass.getpass(f"{prompt} ({PASSWORD_RULES}): ")
+    if len(password) < 12:
+        raise UsageError(f"password too short: {PASSWORD_RULES}")
+    return password
+
+
 def cmd_reviewer_create(args: argparse.Namespace) -> dict[str, Any]:
     from app.core.db import session_scope
     from app.reviews.service import create_reviewer
 
-    password = args.password or os.environ.get("IDGATE_REVIEWER_PASSWORD")
-    if not password:
-        if not sys.stdin.isatty():
-            raise UsageError("give --password, IDGATE_REVIEWER_PASSWORD or run in a terminal")
-        password = getpass.getpass("Password (12+ characters): ")
+    password = _reviewer_password(args, "Password")
     try:
         with session_scope() as session:
             reviewer = create_reviewer(session, args.email, password, args.role)
@@ -149,11 +167,7 @@ def cmd_reviewer_password(args: argparse.Namespace) -> dict[str, Any]:
     from app.reviews.models import Reviewer
     from app.reviews.service import set_password
 
-    password = args.password or os.environ.get("IDGATE_REVIEWER_PASSWORD")
-    if not password:
-        if not sys.stdin.isatty():
-            raise UsageError("give --password, IDGATE_REVIEWER_PASSWORD or run in a terminal")
-        password = getpass.getpass("New password (12+ characters): ")
+    password = _reviewer_password(args, "New password")
     try:
         with session_scope() as session:
             email = args.email.strip().lower()
@@ -319,37 +333,91 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    return subprocess.call(_worker_command(args.concurrency))
+    """One Celery worker; with ``--processes N``, N of them under the same supervision as
+    ``idgate serve`` (restart on exit or on silence to pings) until SIGTERM."""
+    from app.supervisor import Supervisor, WorkerSpec, worker_command
 
-
-def _worker_command(concurrency: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        str(concurrency),
-        "-Q",
-        "idgate",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
+    roles = _roles(args.queues)
+    pool = args.pool or ("threads" if roles == ("pipeline",) else "prefork")
+    if not args.processes:
+        return subprocess.call(worker_command(roles, args.concurrency, pool, args.hostname))
+    name = "-".join(roles)
+    specs = [
+        WorkerSpec(f"{name}-{i + 1}", roles, pool, args.concurrency) for i in range(args.processes)
     ]
+    supervisor = Supervisor(specs, preexec_fn=die_with_parent)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    supervisor.start()
+    print(f"idgate: supervising {[s.name for s in specs]} on {roles}", flush=True)
+    stopping.wait()
+    supervisor.stop()
+    return EXIT_OK
+
+
+def _roles(text: str) -> tuple[str, ...]:
+    from workers.queues import QUEUES_BY_ROLE
+
+    roles = tuple(r.strip() for r in text.split(",") if r.strip())
+    unknown = [r for r in roles if r not in QUEUES_BY_ROLE]
+    if unknown or not roles:
+        raise UsageError(f"--queues: unknown {unknown}; choose from {sorted(QUEUES_BY_ROLE)}")
+    return roles
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when, for every role asked, a worker consuming its queue answers over the
+    broker (for container health checks); prints who answered."""
+    from app.core.readiness import inspect_consumers
+    from workers.queues import QUEUES_BY_ROLE
+
+    consumers = {
+        role: inspect_consumers(QUEUES_BY_ROLE[role], args.timeout) for role in _roles(args.queues)
+    }
+    healthy = all(consumers.values())
+    _print({"healthy": healthy, "consumers": consumers}, args.json)
+    return EXIT_OK if healthy else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
+    """DEMO: flag an account and take it through capture to a decision on a local
+    ``idgate serve --demo``."""
+    from app.demo import DemoError, run_demo
+
+    api_key = (
+        args.api_key
+        or cmd_apikey_create(
+            argparse.Namespace(name="demo", scopes="accounts:read,accounts:write")
+        )["api_key"]
+    )
+    account = args.account or f"demo-{int(time.time())}"
+    try:
+        return run_demo(args.url.rstrip("/"), api_key, account)
+    except DemoError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """API, a real worker process and the pages, on the configured (default embedded) set-up."""
+    """API, supervised worker processes and the pages, on the configured (default embedded)
+    set-up."""
     import uvicorn
 
     from app.core.config import get_settings
     from app.pipeline.stages import requeue_stale
     from app.storage.blobs import get_keys
+    from app.supervisor import Supervisor, WorkerSpec, default_specs
 
+    if args.demo:
+        from app.demo import DEMO_CHALLENGE
+
+        os.environ["IDGATE_DEBUG_FIXED_CHALLENGE"] = ",".join(DEMO_CHALLENGE)
+        print(
+            "idgate: DEMO MODE - every liveness challenge is "
+            f"{list(DEMO_CHALLENGE)}; a fixed challenge can be pre-recorded, so this mode "
+            "is refused unless the database is the embedded one and the address is loopback",
+            flush=True,
+        )
     if not os.environ.get("IDGATE_PUBLIC_BASE_URL"):
         # links sent to users must point at this server
         os.environ["IDGATE_PUBLIC_BASE_URL"] = f"http://{args.host}:{args.port}"
@@ -362,12 +430,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"{_redact_url(settings.resolved_database_url)}, broker {settings.broker_url}",
         flush=True,
     )
-    worker = subprocess.Popen(
-        _worker_command(args.concurrency),
+
+    def _after_worker_lost(spec: WorkerSpec) -> None:
+        # Redis can lose the one message a worker had just popped when the worker dies
+        # (pop and the unacked record are not atomic), and a stage's next message can be
+        # lost between commit and publish: a minute after a pipeline worker died, stages
+        # idle for 45 s are queued again (idempotent: a duplicate is a no-op).
+        if "pipeline" in spec.roles:
+            timer = threading.Timer(60, _requeue_quietly, args=(45,))
+            timer.daemon = True
+            timer.start()
+
+    def _requeue_quietly(older_than_s: float) -> None:
+        try:
+            count = requeue_stale(older_than_s)
+            if count:
+                print(f"idgate: re-queued {count} stalled stage(s)", file=sys.stderr, flush=True)
+        except Exception as exc:
+            print(f"idgate: re-queue error: {exc}", file=sys.stderr)
+
+    supervisor = Supervisor(
+        default_specs(args.concurrency),
         env=os.environ.copy(),
-        start_new_session=True,
+        unresponsive_after_s=args.unresponsive_after,
         preexec_fn=die_with_parent,  # no threads run yet: preexec_fn is safe here
+        on_worker_lost=_after_worker_lost,
     )
+    supervisor.start()
     stop = threading.Event()
 
     def _sweeper() -> None:
@@ -385,14 +474,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     next_retention = time.monotonic() + settings.retention_interval_s
             except Exception as exc:
                 print(f"idgate: sweeper error: {exc}", file=sys.stderr)
-            if worker.poll() is not None:
-                print("idgate: worker exited; stopping", file=sys.stderr)
-                os.kill(os.getpid(), signal.SIGTERM)
-                return
 
     threading.Thread(target=_sweeper, daemon=True).start()
     # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so
-    # that the worker below is stopped too.
+    # that the workers below are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         print(f"idgate: serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
@@ -401,7 +486,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     finally:
         stop.set()
-        _stop_process_group(worker)
+        supervisor.stop()
     return EXIT_OK
 
 
@@ -414,18 +499,6 @@ def die_with_parent() -> None:
         libc.prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
-    """Warm-stop the worker and its pool children; kill them if they do not exit."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -457,12 +530,54 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("serve", "run API, worker and pages (embedded default: SQLite, files, local broker)")
     p.add_argument("--host", default=os.environ.get("IDGATE_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("IDGATE_PORT", "8000")))
-    p.add_argument("--concurrency", type=int, default=1)
+    p.add_argument(
+        "--concurrency", type=int, default=1, help="pipeline worker processes (one task each)"
+    )
+    p.add_argument(
+        "--unresponsive-after",
+        type=float,
+        default=20.0,
+        help="restart a worker that has not answered a ping for this many seconds",
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="DEMO: a fixed liveness challenge for `idgate demo` (embedded database and "
+        "loopback address only)",
+    )
     p.set_defaults(run=cmd_serve, raw=True)
+
+    p = add("demo", "DEMO: walk a verification from flag to decision on `idgate serve --demo`")
+    p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.add_argument("--account", help="account id to flag (default demo-<unix time>)")
+    p.add_argument("--api-key", help="default: create one (same data dir as the server)")
+    p.set_defaults(run=cmd_demo)
 
     p = add("worker", "run a Celery worker")
     p.add_argument("--concurrency", type=int, default=1)
+    p.add_argument(
+        "--queues",
+        default="pipeline,webhooks,maintenance",
+        help="roles to consume, comma-separated: pipeline, webhooks, maintenance",
+    )
+    p.add_argument(
+        "--pool",
+        choices=["threads", "prefork", "solo"],
+        help="default: threads for a pipeline-only worker (scale with processes), else prefork",
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="run N supervised worker processes (restarted when they exit or stop answering)",
+    )
+    p.add_argument("--hostname", help="Celery node name of a single worker, e.g. pipeline@%%h")
     p.set_defaults(run=cmd_worker, raw=True)
+
+    p = add("health", "exit 0 when workers answer for the given queues (1 when not)")
+    p.add_argument("--queues", default="pipeline", help="roles: pipeline, webhooks, maintenance")
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.set_defaults(run=cmd_health, raw=True)
 
     add("migrate", "create or upgrade the database schema").set_defaults(run=cmd_migrate)
 
@@ -480,15 +595,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("reviewer", "manage reviewer accounts")
     rsub = p.add_subparsers(dest="action", required=True)
-    c = rsub.add_parser("create", help="create a reviewer")
+    c = rsub.add_parser("create", help=f"create a reviewer (password: {PASSWORD_RULES})")
     c.add_argument("email")
     c.add_argument("--role", default="reviewer", choices=["reviewer", "admin"])
-    c.add_argument("--password", help="else IDGATE_REVIEWER_PASSWORD or a prompt")
+    c.add_argument(
+        "--password", help=f"{PASSWORD_RULES}; else IDGATE_REVIEWER_PASSWORD or a prompt"
+    )
+    c.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin's first line"
+    )
     c.add_argument("--json", action="store_true")
     c.set_defaults(run=cmd_reviewer_create)
     c = rsub.add_parser("password", help="set a reviewer's password (ends their sessions)")
     c.add_argument("email")
-    c.add_argument("--password", help="else IDGATE_REVIEWER_PASSWORD or a prompt")
+    c.add_argument(
+        "--password", help=f"{PASSWORD_RULES}; else IDGATE_REVIEWER_PASSWORD or a prompt"
+    )
+    c.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin's first line"
+    )
     c.add_argument("--json", action="store_true")
     c.set_defaults(run=cmd_reviewer_password)
 

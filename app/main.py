@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,12 +16,14 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.routes import router as accounts_router
+from app.core import readiness
 from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import DESCRIPTIONS, ApiError, ErrorOut
@@ -94,6 +97,48 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+DOCS_ASSETS = "/docs-assets"
+
+
+class Readiness(BaseModel):
+    """What /readyz found: the database, and the workers consuming the pipeline queue."""
+
+    status: str
+    database: str
+    workers: list[str] = []
+
+
+def _install_local_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs and ReDoc at /redoc from packaged assets (work offline)."""
+    import fastapi_offline
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from starlette.responses import HTMLResponse
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
+
+    async def swagger(_request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="idgate API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        )
+
+    async def redoc(_request: Request) -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="idgate API",
+            redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    app.add_route("/docs", swagger, include_in_schema=False)
+    app.add_route("/redoc", redoc, include_in_schema=False)
+
+
 def create_app() -> FastAPI:
     """Build the app. Importing this module loads no vision model."""
     install_log_redaction()
@@ -107,7 +152,11 @@ def create_app() -> FastAPI:
             "endpoints take the console session cookie and `X-CSRF-Token`."
         ),
         lifespan=_lifespan,
+        # served below from the assets that the fastapi-offline package ships: no CDN
+        docs_url=None,
+        redoc_url=None,
     )
+    _install_local_docs(app)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -165,16 +214,30 @@ def create_app() -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"])
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        response_model=Readiness,
+        responses={
+            503: {
+                "description": "not_ready: the database is unreachable or no worker consumes "
+                "the pipeline queue (asked over the broker, cached for 2 s)"
+            }
+        },
+    )
     def readyz() -> JSONResponse:
         try:
             with get_engine().connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:
-            return JSONResponse(
-                {"status": "unavailable", "database": str(exc)[:200]}, status_code=503
-            )
-        return JSONResponse({"status": "ready", "database": "ok"})
+            error = ApiError(503, "not_ready", None, database=str(exc)[:200], workers=[])
+            return JSONResponse(error.body(), status_code=503)
+        # Accepted submissions would wait forever if nobody consumed the pipeline queue.
+        consumers = readiness.pipeline_consumers()
+        if not consumers:
+            error = ApiError(503, "not_ready", None, database="ok", workers=[])
+            return JSONResponse(error.body(), status_code=503)
+        return JSONResponse({"status": "ready", "database": "ok", "workers": consumers})
 
     @app.get(
         "/metrics",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 from celery import Celery
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import worker_init, worker_process_init, worker_ready
 
 from app.core.config import Settings, get_settings
+from workers.queues import MAINTENANCE_QUEUE, PIPELINE_QUEUE, TASK_ROUTES
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ def make_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         task_time_limit=settings.task_time_limit_s,
         task_soft_time_limit=max(10, settings.task_time_limit_s - 30),
-        task_default_queue="idgate",
+        task_default_queue=PIPELINE_QUEUE,
+        task_routes=TASK_ROUTES,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         task_serializer="json",
@@ -78,9 +80,28 @@ def _load_models_once(**_kwargs: object) -> None:
     log.info("models loaded")
 
 
+@worker_init.connect
+def _load_models_in_thread_pool_worker(sender: object = None, **_kwargs: object) -> None:
+    """The threads pool has no child processes (no ``worker_process_init``): a pipeline
+    worker on it loads the models once, here, before it takes its first task."""
+    pool_cls = getattr(sender, "pool_cls", None)
+    pool_name = f"{getattr(pool_cls, '__module__', '')}.{getattr(pool_cls, '__name__', '')}"
+    if "thread" not in pool_name.lower():
+        return
+    app = getattr(sender, "app", celery_app)
+    consumed = set(app.amqp.queues.consume_from or app.amqp.queues)
+    if PIPELINE_QUEUE in consumed:
+        _load_models_once()
+
+
 @worker_ready.connect
-def _queue_template_reencoding(**_kwargs: object) -> None:
-    """After a face-model upgrade, move stored selfie templates to the new model."""
+def _queue_template_reencoding(sender: object = None, **_kwargs: object) -> None:
+    """After a face-model upgrade, move stored selfie templates to the new model (asked by
+    the workers that consume the maintenance queue, where the task runs)."""
+    app = getattr(sender, "app", celery_app)
+    consumed = set(app.amqp.queues.consume_from or app.amqp.queues)
+    if MAINTENANCE_QUEUE not in consumed:
+        return
     from sqlalchemy import select
 
     from app.core.db import session_scope

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED_BROKER = "filesystem://"
@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     # second reviewer's confirmation.
     review_second_approval: bool = True
     # Test-only: pause the document stage so a test can kill the worker mid-task.
+    # Connections per process (API or worker) to a server database. The API serves
+    # requests from a thread pool of 40: a pool of 5 + 5 ran out at 100 status reads/s
+    # (QueuePool timeouts in the load benchmark, benchmarks/NOTES-ops.md).
+    db_pool_size: int = Field(default=20, ge=1, le=200)
+    db_max_overflow: int = Field(default=20, ge=0, le=200)
     debug_stage_delay_s: float = Field(default=0.0, ge=0.0, le=30.0)
     # Test-only: issue exactly these liveness actions (comma-separated) instead of random
     # ones, so a browser test can feed a camera clip that performs them. Never set in
@@ -80,6 +85,23 @@ class Settings(BaseSettings):
     debug_fixed_challenge: str | None = None
     # Organisations: how the 50 % rule is applied (ofac | eu | uk; see app/screening/ownership.py).
     ownership_regime: str = "ofac"
+
+    @model_validator(mode="after")
+    def _fixed_challenge_only_locally(self) -> Settings:
+        """A fixed challenge (tests, ``idgate serve --demo``) can be pre-recorded: it is
+        refused unless the database is the embedded SQLite one and users reach the service
+        on a loopback address, so a production set-up cannot start with it."""
+        if self.debug_fixed_challenge:
+            from urllib.parse import urlsplit
+
+            host = urlsplit(self.public_base_url).hostname or ""
+            local = host in ("127.0.0.1", "localhost", "::1")
+            if not (self.resolved_database_url.startswith("sqlite") and local):
+                raise ValueError(
+                    "IDGATE_DEBUG_FIXED_CHALLENGE (demo and tests only) needs the embedded "
+                    "SQLite database and a loopback IDGATE_PUBLIC_BASE_URL; unset it in production"
+                )
+        return self
 
     @property
     def resolved_database_url(self) -> str:

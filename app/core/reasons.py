@@ -49,6 +49,10 @@ API_MESSAGES: dict[str, str] = {
     "rate_limited": "Too many requests. Wait a moment and try again.",
     "idempotency_key_reused": "This Idempotency-Key was used with a different request.",
     "idempotency_conflict": "A request with this Idempotency-Key is still in progress.",
+    "not_ready": (
+        "The service cannot take verifications now: the database is unreachable or no worker "
+        "consumes the pipeline queue."
+    ),
 }
 
 

@@ -1,5 +1,9 @@
 """Reason codes: their user-facing messages and what each one does to a decision.
 
+A message says what was found, never what happens next: one verification can carry reasons
+of several actions (a decline, a new capture, a review), and the result page states the
+outcome once, from the status.
+
 Codes are stable once shipped. DESIGN §3 lists the core set; the ones added here are marked.
 """
 
@@ -27,8 +31,7 @@ REASON_MESSAGES: Mapping[str, str] = MappingProxyType(
         "<<< at the bottom). Take a photo that shows it clearly.",
         "mrz_check_failed": "We could not read the machine-readable zone reliably. Take a sharper "
         "photo of your document.",
-        "data_mismatch": "The details printed on your document do not agree with each other. "
-        "A reviewer will look at your case.",
+        "data_mismatch": "The details printed on your document do not agree with each other.",
         "underage": "You do not meet the minimum age requirement.",
         "restricted_jurisdiction": "We cannot verify documents from this country or nationality.",
         # selfie and liveness
@@ -40,17 +43,17 @@ REASON_MESSAGES: Mapping[str, str] = MappingProxyType(
         "step again and follow the prompts.",
         "liveness_replay_suspected": "The selfie appears to be a recording or a photo of a "
         "screen or print.",
-        "liveness_not_checked": "Your selfie could not be checked for liveness. A reviewer will "
-        "look at your case.",
+        "liveness_not_checked": "Your selfie could not be checked for liveness.",
         # face matching and duplicates
-        "face_mismatch": "Your selfie does not clearly match the photo on your document. "
-        "A reviewer will look at your case.",
+        "face_mismatch": "Your selfie does not clearly match the photo on your document.",
         "face_match_uncertain": "We could not confidently match your selfie to your document "
-        "photo. A reviewer will look at your case.",
+        "photo.",
         "face_model_not_calibrated": "We could not compare your selfie with your document "
-        "automatically. A reviewer will look at your case.",
-        "duplicate_face": "Your verification needs a manual review.",
-        "duplicate_document": "Your verification needs a manual review.",
+        "automatically.",
+        "duplicate_face": "Your selfie could not be told apart from another verification's "
+        "automatically.",
+        "duplicate_document": "Your document could not be told apart from another "
+        "verification's automatically.",
         # lifecycle
         "attempts_exceeded": "Too many attempts. This verification is closed.",
         # added by the policy/faces core
@@ -60,14 +63,10 @@ REASON_MESSAGES: Mapping[str, str] = MappingProxyType(
         "Take a photo of the page with your portrait.",
         "face_quality_low": "The photo on your document is too small or blurry to compare. "
         "Take a closer, sharper photo of your document.",
-        "ocr_low_confidence": "Parts of your document were hard to read. A reviewer will look "
-        "at your case.",
-        "document_data_incomplete": "Your document's dates could not be read. A reviewer will "
-        "look at your case.",
-        "check_not_run": "A verification step could not be completed. A reviewer will look at "
-        "your case.",
-        "check_inconclusive": "A verification step was inconclusive. A reviewer will look at "
-        "your case.",
+        "ocr_low_confidence": "Parts of your document were hard to read.",
+        "document_data_incomplete": "Your document's dates could not be read.",
+        "check_not_run": "A verification step could not be completed.",
+        "check_inconclusive": "A verification step was inconclusive.",
         "review_sampled": "Your verification was selected for a routine manual review.",
         # added by organisations (entity screening and the 50 % rule)
         "organisation_restricted": "Access for your organisation is restricted. Contact the "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -156,9 +157,22 @@ def test_cancel_and_list(client: TestClient, auth, flagged, account_id):
     assert [v["id"] for v in listed["data"]] == [vid]
 
 
-def test_health_ready_openapi(client: TestClient):
+def test_health_ready_openapi(client: TestClient, monkeypatch):
+    from app.core import readiness
+
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json()["status"] == "ready"
+    # no worker consumes the pipeline queue here: not ready, and it says why
+    readiness.reset_cache()
+    monkeypatch.setattr(readiness, "inspect_pipeline_consumers", lambda: [])
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503
+    assert not_ready.json()["error"]["code"] == "not_ready"
+    assert not_ready.json()["error"]["details"] == {"database": "ok", "workers": []}
+    readiness.reset_cache()
+    monkeypatch.setattr(readiness, "inspect_pipeline_consumers", lambda: ["pipeline-1@h"])
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["workers"] == ["pipeline-1@h"]
+    readiness.reset_cache()
     spec = client.get("/openapi.json").json()
     assert "/v1/accounts/{account_id}/flag" in spec["paths"]
     assert "idgate_http_requests_total" in client.get("/metrics").text
@@ -203,3 +217,14 @@ def test_unflag_restores_access_and_cancels_the_open_verification(
     read = client.get(f"/v1/verifications/{vid}", headers=auth).json()
     assert read["status"] == "canceled" and read["account_id"] == account_id
     assert client.post("/v1/accounts/nobody-here/unflag", headers=auth).status_code == 404
+
+
+def test_docs_and_redoc_load_their_assets_locally(client: TestClient):
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        assert "cdn" not in html.lower() and "googleapis" not in html
+        assets = re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', html)
+        assert assets, page
+        for asset in assets:
+            r = client.get(asset)
+            assert r.status_code == 200 and len(r.content) > 1000, asset

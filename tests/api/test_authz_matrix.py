@@ -152,7 +152,8 @@ def test_nobody_without_the_right_credentials_gets_a_2xx(
     rule = MATRIX[f"{method} {path}"]
     with TestClient(client.app, follow_redirects=False) as anonymous:
         r = _request(anonymous, method, path)
-        assert r.status_code < 500, r.text
+        # /readyz is 503 here by design: no worker consumes the queue in this tier
+        assert r.status_code < 500 or (path == "/readyz" and r.status_code == 503), r.text
         if rule == PUBLIC:
             return
         assert r.status_code == 401, (rule, r.status_code, r.text)

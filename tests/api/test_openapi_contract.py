@@ -54,9 +54,12 @@ _KEY: list[str] = []
     suppress_health_check=list(HealthCheck),
 )
 def test_api_conforms_to_its_openapi_document(case) -> None:  # type: ignore[no-untyped-def]
-    from app.core import throttle
+    from app.core import readiness, throttle
 
     throttle.reset()
+    # No worker runs in this tier; /readyz's 503 is tested in test_health_ready_openapi.
+    readiness.reset_cache()
+    readiness.pipeline_consumers(probe=lambda: ["contract-test-worker"])
     if not _KEY:
         _KEY.append(_full_key())
     headers = dict(case.headers or {})

@@ -26,7 +26,11 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.supervisor import worker_command
 from tests.conftest import PROJECT_ROOT
+from workers.queues import QUEUES_BY_ROLE
+
+QUEUES = ",".join(QUEUES_BY_ROLE.values())
 
 PG_ADMIN_URL = os.environ.get("IDGATE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("IDGATE_TEST_REDIS", "redis://127.0.0.1:6379/7")
@@ -133,7 +137,8 @@ class Stack:
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                if httpx.get(self.base_url + "/readyz", timeout=2).status_code == 200:
+                # /healthz: /readyz waits for a worker, which starts after the API here
+                if httpx.get(self.base_url + "/healthz", timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -144,24 +149,9 @@ class Stack:
         env = {**self.env, **extra_env}
         path = Path(env["IDGATE_DATA_DIR"]) / f"worker-{len(self.workers)}.log"
         log = open(path, "ab")  # noqa: SIM115
+        # Prefork, as `idgate worker` runs all queues: the SIGKILL test kills master and child.
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers.celery_app",
-                "worker",
-                "-Q",
-                "idgate",
-                "--concurrency",
-                "1",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            worker_command(("pipeline", "webhooks", "maintenance"), 1, "prefork"),
             env=env,
             cwd=PROJECT_ROOT,
             stdout=log,
@@ -206,7 +196,7 @@ def make_stack(pg_url: str, broker_url: str, schema_suffix: str) -> Stack:
     stack.cli("migrate")
     # An empty queue: nothing left over from an earlier run reaches this run's workers.
     subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "workers.celery_app", "purge", "-f", "-Q", "idgate"],
+        [sys.executable, "-m", "celery", "-A", "workers.celery_app", "purge", "-f", "-Q", QUEUES],
         env=env,
         cwd=PROJECT_ROOT,
         capture_output=True,

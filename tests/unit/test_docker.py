@@ -32,3 +32,18 @@ def test_compose_runs_api_worker_postgres_redis() -> None:
         env = services[name]["environment"]
         assert env["IDGATE_DATABASE_URL"].startswith("postgresql+psycopg://")
         assert env["IDGATE_BROKER_URL"].startswith("redis://")
+
+
+def test_compose_separates_queues_with_health_checks_and_restarts() -> None:
+    services = yaml.safe_load((DOCKER / "compose.yaml").read_text())["services"]
+    queues = {}
+    for name, service in services.items():
+        command = service.get("command", [])
+        if command[:2] == ["idgate", "worker"]:
+            queues[name] = command[command.index("--queues") + 1]
+            assert "--processes" in command  # supervised: restarted on exit or silence
+            assert service["healthcheck"]["test"][:2] == ["CMD", "idgate"]
+    assert sorted(queues.values()) == ["maintenance", "pipeline", "webhooks"]
+    for name in ("api", "postgres", "redis", *queues):
+        assert services[name]["restart"] == "unless-stopped"
+        assert "healthcheck" in services[name] or name == "api"
