@@ -14,6 +14,7 @@ import math
 import cv2
 import numpy as np
 
+from app.vision.faces.analyse import as_rgb_uint8, face_sharpness
 from app.vision.faces.models import LEGACY_DLIB_MODEL_ID, FaceModels
 from app.vision.faces.types import (
     ENCODING_DIM,
@@ -32,39 +33,7 @@ PORTRAIT_WORK_SIDE = 240
 # forehead, and HOG needs some context around the face.
 PORTRAIT_PAD_FRACTION = 0.3
 
-SHARPNESS_SIDE = 96  # face region is resampled to this square before measuring focus
-
 _DEFAULT_THRESHOLDS = FaceQualityThresholds()
-
-
-def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
-    """Return a C-contiguous RGB uint8 view/copy of a grey, RGB or RGBA array."""
-    if not isinstance(image, np.ndarray) or image.size == 0:
-        raise ValueError("image must be a non-empty numpy array")
-    if image.dtype != np.uint8:
-        raise ValueError(f"image must be uint8, got {image.dtype}")
-    if image.ndim == 2:
-        return np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_GRAY2RGB))
-    if image.ndim == 3 and image.shape[2] == 4:
-        return np.ascontiguousarray(image[:, :, :3])
-    if image.ndim == 3 and image.shape[2] == 3:
-        return np.ascontiguousarray(image)
-    raise ValueError(f"unsupported image shape {image.shape}")
-
-
-def face_sharpness(grey_face: np.ndarray) -> float:
-    """Focus score of a face region: Laplacian energy over intensity variance.
-
-    The region is resampled to a fixed square first, so the score does not grow with
-    resolution, and dividing by the contrast keeps dim faces from looking blurry.
-    """
-    square = cv2.resize(grey_face, (SHARPNESS_SIDE, SHARPNESS_SIDE), interpolation=cv2.INTER_AREA)
-    square = square.astype(np.float32)
-    contrast = float(square.var())
-    if contrast < 1e-6:
-        return 0.0
-    lap = cv2.Laplacian(square, cv2.CV_32F, ksize=3)
-    return float(lap.var()) / contrast / 16.0
 
 
 def _yaw_from_landmarks(points: np.ndarray) -> float:

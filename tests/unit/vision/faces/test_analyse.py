@@ -341,3 +341,18 @@ def test_a_burst_whose_chosen_frame_shows_no_face_reports_it(models, shared_data
     assert result.sample is None and result.reason_codes == ("selfie_no_face",)
     with pytest.raises(ValueError):
         analyse_selfie_burst([], models=models)
+
+
+def test_the_previous_release_templates_stay_available_for_the_benchmark(
+    models, faces: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from app.vision.faces import LEGACY_DLIB_MODEL_ID
+    from app.vision.faces.legacy_dlib import analyse_face_dlib
+
+    image = _load(faces / "obama" / "obama.jpg")
+    old = analyse_face_dlib(image, role="selfie", models=models)
+    new = analyse_face(image, role="selfie", models=models)
+    assert old.sample is not None and new.sample is not None
+    assert old.sample.model_id == LEGACY_DLIB_MODEL_ID != new.sample.model_id
+    assert old.sample.encoding.shape == (128,)
+    assert abs(float(np.linalg.norm(old.sample.encoding)) - 1.0) > 1e-3  # not a unit template
