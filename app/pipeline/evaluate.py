@@ -226,12 +226,20 @@ def evaluate_selfie(
     liveness: LivenessResult | None = None
     selfie = frames[0]
     preferred: tuple[int, ...] = ()
+    known_points: dict[int, np.ndarray] = {}
     if challenge and len(frames) > 1 and timestamps_s is not None:
         liveness = verify_liveness(frames, timestamps_s, challenge, models=models)
         if liveness.best_frame_index is not None:
             selfie = frames[liveness.best_frame_index]
             preferred = (liveness.best_frame_index,)
         preferred += tuple(liveness.frontal_frame_indices)
+        known_points = {
+            index: points
+            for index, points in zip(
+                liveness.frontal_frame_indices, liveness.frontal_frame_points, strict=False
+            )
+            if points is not None
+        }
         liveness_check = CheckResult(
             kind="liveness",
             outcome="pass" if liveness.live else "fail",
@@ -251,7 +259,11 @@ def evaluate_selfie(
         )
     if len(frames) > 1:
         face = analyse_selfie_burst(
-            frames, models=models, preferred_indices=preferred, thresholds=policy.face_quality
+            frames,
+            models=models,
+            preferred_indices=preferred,
+            thresholds=policy.face_quality,
+            known_landmarks=known_points,
         )
     else:
         face = analyse_face(selfie, role="selfie", models=models, thresholds=policy.face_quality)

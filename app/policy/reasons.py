@@ -71,15 +71,14 @@ REASON_MESSAGES: Mapping[str, str] = MappingProxyType(
         # added by organisations (entity screening and the 50 % rule)
         "organisation_restricted": "Access for your organisation is restricted. Contact the "
         "platform's support team if you believe this is wrong.",
-        "ownership_unknown": "We need more information about who owns your organisation. "
-        "A reviewer will look at your case and may contact you.",
-        "organisation_controlled": "Your organisation needs a manual review. A reviewer will "
-        "look at your case.",
-        "watchlist_match": "Your details need a manual review. A reviewer will look at your "
-        "case; this can take a few days.",
+        "ownership_unknown": "We could not establish who owns your organisation from the "
+        "information we have.",
+        "organisation_controlled": "Your organisation's ownership or control needs a closer "
+        "look.",
+        "watchlist_match": "Your details are similar to an entry we are required to check "
+        "against.",
         # added by the document reader
-        "document_country_unknown": "Your document's country code is not one we recognise. "
-        "A reviewer will look at your case.",
+        "document_country_unknown": "Your document's country code is not one we recognise.",
     }
 )
 

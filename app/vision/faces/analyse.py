@@ -8,7 +8,7 @@ several near-frontal, sharp frames. Pure: arrays in, dataclasses out.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -207,6 +207,7 @@ def analyse_selfie_burst(
     thresholds: FaceQualityThresholds = _DEFAULT_THRESHOLDS,
     max_template_frames: int = BURST_TEMPLATE_FRAMES,
     candidates: int = BURST_CANDIDATES,
+    known_landmarks: Mapping[int, np.ndarray] | None = None,
 ) -> FaceAnalysis:
     """One selfie template from the best several frames of a live burst.
 
@@ -217,6 +218,8 @@ def analyse_selfie_burst(
     ``BURST_MAX_ABS_YAW_DEG`` turned, ranked by frontality and sharpness. When the caller
     ranks several frames already (the liveness check's ``frontal_frame_indices``), only
     those are looked at; otherwise ``candidates`` frames spread over the burst are.
+    ``known_landmarks`` (frame index -> 5 points in that frame's pixels, e.g. the liveness
+    check's ``frontal_frame_points``) spares detecting those frames again.
     The chosen frame's template includes its mirror image (dropping it lost genuine
     matches on the calibration clips); the other frames' do not, to keep the face stage
     within its time budget (benchmarks/NOTES-faces.md).
@@ -234,8 +237,15 @@ def analyse_selfie_burst(
         pool = ranked[1 : max_template_frames + 1]
     else:
         pool = [i for i in _candidate_indices(len(frames), ranked, candidates) if i != first]
-    scored: list[tuple[float, int, DetectedFace]] = []
-    for index in pool:
+    known = known_landmarks or {}
+    scored: list[tuple[float, int, np.ndarray]] = []
+    for rank, index in enumerate(pool):
+        if index in known:
+            # already found, counted and ranked by the caller: keep its order
+            points = np.asarray(known[index], dtype=np.float64).reshape(5, 2)
+            if abs(yaw_from_landmarks(points)) <= BURST_MAX_ABS_YAW_DEG:
+                scored.append((rank - len(pool), index, points))
+            continue
         found = detect_faces(rgb_frames[index], models, max_side=BURST_DETECT_SIDE)
         significant = _significant(found, thresholds.background_face_ratio)
         if len(significant) != 1:
@@ -247,11 +257,11 @@ def analyse_selfie_burst(
         sharpness = _box_sharpness(rgb_frames[index], face)
         # Frontality dominates; sharpness breaks ties between similarly frontal frames.
         cost = yaw / BURST_MAX_ABS_YAW_DEG - 0.5 * min(1.0, sharpness / 0.2)
-        scored.append((cost, index, face))
+        scored.append((cost, index, face.landmarks))
     scored.sort(key=lambda item: item[0])
     crops = [
-        align_face(rgb_frames[index], face.landmarks)
-        for _, index, face in scored[: max(0, max_template_frames - 1)]
+        align_face(rgb_frames[index], points)
+        for _, index, points in scored[: max(0, max_template_frames - 1)]
     ]
     templates = [main.sample.encoding]
     if crops:

@@ -127,6 +127,9 @@ class LivenessResult:
     elapsed_ms: float
     # Near-frontal, sharp, neutral frames, best first (indices into the input frames).
     frontal_frame_indices: tuple[int, ...] = ()
+    # YuNet's 5 points of those frames in the input frames' pixels (None where a frame had
+    # none), so the selfie template is built without detecting the faces again.
+    frontal_frame_points: tuple[np.ndarray | None, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the shape of ``idgate liveness --json``)."""
@@ -159,6 +162,7 @@ def _result(
     signals: dict[str, float] | None = None,
     frames_used: int = 0,
     frontal: tuple[int, ...] = (),
+    frontal_points: tuple[np.ndarray | None, ...] = (),
 ) -> LivenessResult:
     ordered = tuple(r for r in _REASON_ORDER if r in reasons)
     return LivenessResult(
@@ -171,6 +175,7 @@ def _result(
         frames_used=frames_used,
         elapsed_ms=(time.perf_counter() - started) * 1000.0,
         frontal_frame_indices=frontal,
+        frontal_frame_points=frontal_points,
     )
 
 
@@ -404,7 +409,19 @@ def _verify(
         signals=signals,
         frames_used=n,
         frontal=tuple(int(keep[k]) for k in frontal[:5]),
+        frontal_points=tuple(
+            _input_points(analysed[k], rgb_frames[int(keep[k])]) for k in frontal[:5]
+        ),
     )
+
+
+def _input_points(analysed: AnalysedFrame, frame: np.ndarray | None) -> np.ndarray | None:
+    """A frame's 5 detector points in the input frame's pixels (analysis is downscaled)."""
+    points = analysed.signals.points5
+    if points is None or frame is None:
+        return None
+    scale = frame.shape[1] / float(analysed.rgb.shape[1])
+    return np.asarray(points, dtype=np.float64).reshape(5, 2) * scale
 
 
 def _framed_ratio(analysed: Sequence[AnalysedFrame], th: LivenessThresholds) -> float:

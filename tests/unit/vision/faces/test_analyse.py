@@ -356,3 +356,33 @@ def test_the_previous_release_templates_stay_available_for_the_benchmark(
     assert old.sample.model_id == LEGACY_DLIB_MODEL_ID != new.sample.model_id
     assert old.sample.encoding.shape == (128,)
     assert abs(float(np.linalg.norm(old.sample.encoding)) - 1.0) > 1e-3  # not a unit template
+
+
+def test_a_burst_reuses_the_points_it_is_given(models, shared_data: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.vision.faces import analyse as analyse_module
+    from app.vision.faces import detect_faces
+
+    from app.vision.faces.embedding import yaw_from_landmarks
+
+    burst = _clip(shared_data / "video" / "d3.mp4", 30)
+    points = {i: detect_faces(frame, models)[0].landmarks for i, frame in enumerate(burst)}
+    # the three most frontal frames, as the liveness check ranks them
+    ranked = tuple(sorted(points, key=lambda i: abs(yaw_from_landmarks(points[i])))[:3])
+    known = {i: points[i] for i in ranked[1:]}
+    detected = analyse_selfie_burst(burst, models=models, preferred_indices=ranked)
+    calls: list[int] = []
+    original = analyse_module.detect_faces
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(analyse_module, "detect_faces", counting)
+    reused = analyse_selfie_burst(
+        burst, models=models, preferred_indices=ranked, known_landmarks=known
+    )
+    assert len(calls) == 1  # the chosen frame only; the others' points were given
+    assert detected.sample is not None and reused.sample is not None
+    assert reused.sample.template_frames == detected.sample.template_frames == 3
+    # the given points came from a finer detection than the burst's own: close, not equal
+    assert face_distance(detected.sample.encoding, reused.sample.encoding) < 0.25

@@ -60,6 +60,22 @@ def test_genuine_segment_passes_its_own_challenge(d3_segment, models) -> None:
     assert payload["live"] is True and payload["actions"][0]["action"] == "turn_right"
 
 
+def test_frontal_frames_come_with_their_points_in_input_pixels(d3_segment, models) -> None:
+    from app.vision.faces import detect_faces
+
+    frames, times = d3_segment
+    # the same frames at twice the size: the points must follow the input, not the analysis
+    big = [cv2.resize(f, (f.shape[1] * 2, f.shape[0] * 2)) for f in frames]
+    result = verify_liveness(big, times, CHALLENGE, models=models)
+    assert result.frontal_frame_indices
+    assert len(result.frontal_frame_points) == len(result.frontal_frame_indices)
+    index, points = result.frontal_frame_indices[0], result.frontal_frame_points[0]
+    assert points is not None and points.shape == (5, 2)
+    found = detect_faces(big[index], models, max_side=2000)[0].landmarks
+    eye_distance = float(np.linalg.norm(found[1] - found[0]))
+    assert float(np.abs(points - found).max()) < 0.15 * eye_distance
+
+
 def test_same_segment_fails_a_different_order(d3_segment, models) -> None:
     frames, times = d3_segment
     result = verify_liveness(frames, times, ("turn_left", "look_down", "turn_right"), models=models)
