@@ -73,10 +73,8 @@ REASON_MESSAGES: Mapping[str, str] = MappingProxyType(
         "platform's support team if you believe this is wrong.",
         "ownership_unknown": "We could not establish who owns your organisation from the "
         "information we have.",
-        "organisation_controlled": "Your organisation's ownership or control needs a closer "
-        "look.",
-        "watchlist_match": "Your details are similar to an entry we are required to check "
-        "against.",
+        "organisation_controlled": "Your organisation's ownership or control needs a closer look.",
+        "watchlist_match": "Your details are similar to an entry we are required to check against.",
         # added by the document reader
         "document_country_unknown": "Your document's country code is not one we recognise.",
     }

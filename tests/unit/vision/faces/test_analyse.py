@@ -361,7 +361,6 @@ def test_the_previous_release_templates_stay_available_for_the_benchmark(
 def test_a_burst_reuses_the_points_it_is_given(models, shared_data: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from app.vision.faces import analyse as analyse_module
     from app.vision.faces import detect_faces
-
     from app.vision.faces.embedding import yaw_from_landmarks
 
     burst = _clip(shared_data / "video" / "d3.mp4", 30)
