@@ -51,7 +51,7 @@ from app.vision.faces import (
     face_distance,
     load_face_models,
 )
-from app.vision.faces.embedding import yaw_from_landmarks
+from app.vision.faces.embedding import detect_faces, yaw_from_landmarks
 from app.vision.faces.legacy_dlib import analyse_face_dlib
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -179,8 +179,6 @@ class Encoders:
 
 def frontal_order(frames: Sequence[np.ndarray], models: FaceModels) -> list[tuple[float, int]]:
     """(|yaw|, index) of frames with one detected face, most frontal first (YuNet)."""
-    from app.vision.faces import detect_faces
-
     scored = []
     for index, frame in enumerate(frames):
         faces = detect_faces(frame, models, max_side=480)
@@ -538,9 +536,15 @@ def time_stage(
         frames = clip_frames(path)
         picks = np.linspace(0, len(frames) - 1, BURST_FRAMES).round().astype(int)
         burst = [frames[int(i)] for i in picks]
-        # the frontal ranking comes from the liveness check, which has run already
+        # the frontal ranking and its YuNet points come from the liveness check (at 320 px,
+        # as it detects), which has run already
         ranked = [index for _, index in frontal_order(burst, models)[:4]]
-        bursts.append((burst, ranked))
+        known = {
+            index: faces[0].landmarks
+            for index in ranked[1:]
+            if (faces := detect_faces(burst[index], models, max_side=320))
+        }
+        bursts.append((burst, ranked, known))
     times: dict[str, list[float]] = {
         "total": [],
         "portrait": [],
@@ -554,12 +558,14 @@ def time_stage(
         portrait_img = print_and_photograph(
             passport_crop(source.image, source.box), 80 + 20 * (k % 3), rng
         )
-        burst, ranked = bursts[k % len(bursts)]
+        burst, ranked, known = bursts[k % len(bursts)]
         cpu_start = time.process_time()
         start = time.perf_counter()
         portrait = analyse_face(portrait_img, role="portrait", models=models)
         middle = time.perf_counter()
-        selfie = analyse_selfie_burst(burst, models=models, preferred_indices=ranked)
+        selfie = analyse_selfie_burst(
+            burst, models=models, preferred_indices=ranked, known_landmarks=known
+        )
         if portrait.sample is not None and selfie.sample is not None:
             compare_faces(portrait.sample.encoding, selfie.sample.encoding, bands)
         end = time.perf_counter()
