@@ -84,6 +84,30 @@ def face_sharpness(grey_face: np.ndarray) -> float:
     return float(lap.var()) / contrast / 16.0
 
 
+def quality_reasons(
+    role: FaceRole,
+    width_px: int,
+    sharpness: float,
+    yaw_deg: float,
+    thresholds: FaceQualityThresholds,
+) -> tuple[str, ...]:
+    """The capture-quality reason of a found face: a selfie too small, blurry or turned
+    (``selfie_quality_low``), a portrait too small or blurry (``face_quality_low``)."""
+    if role == "selfie":
+        if (
+            width_px < thresholds.min_selfie_face_width_px
+            or sharpness < thresholds.min_sharpness
+            or abs(yaw_deg) > thresholds.max_abs_yaw_deg
+        ):
+            return ("selfie_quality_low",)
+    elif (
+        width_px < thresholds.min_portrait_face_width_px
+        or sharpness < thresholds.min_portrait_sharpness
+    ):
+        return ("face_quality_low",)
+    return ()
+
+
 def _box_sharpness(rgb: np.ndarray, face: DetectedFace) -> float:
     x, y, w, h = face.box
     x0, y0 = max(0, round(x)), max(0, round(y))
@@ -165,19 +189,6 @@ def analyse_face(
         max(0, round(x)),
     )
     width_px = max(1, round(w))
-    reasons: list[str] = []
-    if role == "selfie":
-        if (
-            width_px < thresholds.min_selfie_face_width_px
-            or sharpness < thresholds.min_sharpness
-            or abs(yaw) > thresholds.max_abs_yaw_deg
-        ):
-            reasons.append("selfie_quality_low")
-    elif (
-        width_px < thresholds.min_portrait_face_width_px
-        or sharpness < thresholds.min_portrait_sharpness
-    ):
-        reasons.append("face_quality_low")
     sample = FaceSample(
         box=box,
         encoding=encoding,
@@ -187,7 +198,8 @@ def analyse_face(
         model_id=models.template_model_id,
     )
     faces_found = len(significant) if role == "selfie" else len(faces)
-    return FaceAnalysis(faces_found=faces_found, sample=sample, reason_codes=tuple(reasons))
+    reasons = quality_reasons(role, width_px, sharpness, yaw, thresholds)
+    return FaceAnalysis(faces_found=faces_found, sample=sample, reason_codes=reasons)
 
 
 def _candidate_indices(count: int, preferred: Sequence[int], wanted: int) -> list[int]:

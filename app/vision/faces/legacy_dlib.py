@@ -14,7 +14,7 @@ import math
 import cv2
 import numpy as np
 
-from app.vision.faces.analyse import as_rgb_uint8, face_sharpness
+from app.vision.faces.analyse import as_rgb_uint8, face_sharpness, quality_reasons
 from app.vision.faces.models import LEGACY_DLIB_MODEL_ID, FaceModels
 from app.vision.faces.types import (
     ENCODING_DIM,
@@ -114,7 +114,6 @@ def analyse_face_dlib(
     largest_width = found[0][2] - found[0][0]
     min_width = thresholds.background_face_ratio * largest_width
     significant = [f for f in found if (f[2] - f[0]) >= min_width]
-    reasons: list[str] = []
     if role == "selfie" and len(significant) > 1:
         return FaceAnalysis(
             faces_found=len(significant), sample=None, reason_codes=("selfie_multiple_faces",)
@@ -163,19 +162,6 @@ def analyse_face_dlib(
     )
     width_px = max(1, round((rect_coords[2] - rect_coords[0]) * to_input))
 
-    if role == "selfie":
-        if (
-            width_px < thresholds.min_selfie_face_width_px
-            or sharpness < thresholds.min_sharpness
-            or abs(yaw) > thresholds.max_abs_yaw_deg
-        ):
-            reasons.append("selfie_quality_low")
-    elif (
-        width_px < thresholds.min_portrait_face_width_px
-        or sharpness < thresholds.min_portrait_sharpness
-    ):
-        reasons.append("face_quality_low")
-
     sample = FaceSample(
         box=box,
         encoding=encoding,
@@ -185,4 +171,5 @@ def analyse_face_dlib(
         model_id=LEGACY_DLIB_MODEL_ID,
     )
     faces_found = len(significant) if role == "selfie" else len(found)
-    return FaceAnalysis(faces_found=faces_found, sample=sample, reason_codes=tuple(reasons))
+    reasons = quality_reasons(role, width_px, sharpness, yaw, thresholds)
+    return FaceAnalysis(faces_found=faces_found, sample=sample, reason_codes=reasons)
