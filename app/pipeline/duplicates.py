@@ -22,18 +22,8 @@ from app.vision.faces.index import IndexHit, TemplateIndex
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-
-
-class _ModelIndex:
-    """One template model's index and the template ids currently in it."""
-
-    def __init__(self) -> None:
-        self.index = TemplateIndex()
-        self.indexed: set[str] = set()
-
-
 # Templates of different models live in different spaces: one index per template model.
-_indexes: dict[str, _ModelIndex] = {}
+_indexes: dict[str, TemplateIndex] = {}
 
 
 def _aad(template_id: str) -> bytes:
@@ -57,8 +47,7 @@ def sync_index(session: Session, template_model_id: str) -> TemplateIndex:
     """Bring the process-wide index of one template model up to date with the
     face_templates table (only selfie templates of that model are searched)."""
     with _lock:
-        state = _indexes.setdefault(template_model_id, _ModelIndex())
-        _index, _indexed = state.index, state.indexed
+        index = _indexes.setdefault(template_model_id, TemplateIndex())
         rows = session.execute(
             select(FaceTemplate.id, FaceTemplate.account_id).where(
                 FaceTemplate.source == "selfie",
@@ -66,10 +55,9 @@ def sync_index(session: Session, template_model_id: str) -> TemplateIndex:
             )
         ).all()
         live = {row.id: row.account_id for row in rows}
-        for key in [k for k in _indexed if k not in live]:
-            _index.remove(key)
-            _indexed.discard(key)
-        missing = [k for k in live if k not in _indexed]
+        for key in [k for k in index if k not in live]:
+            index.remove(key)
+        missing = [k for k in live if k not in index]
         for start in range(0, len(missing), 1000):
             batch = list(
                 session.scalars(
@@ -86,13 +74,12 @@ def sync_index(session: Session, template_model_id: str) -> TemplateIndex:
                     # index and is reported.
                     log.error("face template %s cannot be decrypted; skipped", template.id)
             if readable:
-                _index.add_many(
+                index.add_many(
                     [t.id for t, _ in readable],
                     [t.account_id for t, _ in readable],
                     np.stack([e for _, e in readable]),
                 )
-                _indexed.update(t.id for t, _ in readable)
-        return _index
+        return index
 
 
 def search_faces(

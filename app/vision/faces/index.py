@@ -11,7 +11,7 @@ Not thread-safe: a caller sharing an index across threads must serialise writes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +58,11 @@ class TemplateIndex:
 
     def __contains__(self, key: object) -> bool:
         return key in self._row_of
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys stored, in no particular order (over a copy: removing while iterating
+        is safe)."""
+        return iter(list(self._keys))
 
     @property
     def capacity(self) -> int:

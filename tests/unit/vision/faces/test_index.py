@@ -138,3 +138,13 @@ def test_add_many_equals_one_by_one() -> None:
         bulk.add_many(["a"], ["b", "c"], vectors[:1])
     with pytest.raises(ValueError):
         bulk.add_many(["a"], ["b"], vectors[:1, :64])
+
+
+def test_iterating_yields_the_stored_keys_and_tolerates_removal() -> None:
+    index = TemplateIndex(dim=4, initial_capacity=2)
+    for key in ("a", "b", "c"):
+        index.add(key, "g", np.ones(4, dtype=np.float32))
+    for key in index:  # iterates over a copy
+        if key != "b":
+            index.remove(key)
+    assert list(index) == ["b"] and len(index) == 1
