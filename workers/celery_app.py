@@ -102,24 +102,16 @@ def _queue_template_reencoding(sender: object = None, **_kwargs: object) -> None
     consumed = set(app.amqp.queues.consume_from or app.amqp.queues)
     if MAINTENANCE_QUEUE not in consumed:
         return
-    from sqlalchemy import select
-
     from app.core.db import session_scope
-    from app.verifications.models import FaceTemplate
+    from app.pipeline.reencode import outdated_templates
     from app.vision.faces.models import TEMPLATE_MODEL_ID
 
     try:
         with session_scope() as session:
-            outdated = session.scalar(
-                select(FaceTemplate.id)
-                .where(
-                    FaceTemplate.source == "selfie", FaceTemplate.model_version != TEMPLATE_MODEL_ID
-                )
-                .limit(1)
-            )
+            outdated = outdated_templates(session, TEMPLATE_MODEL_ID, 1, set())
     except Exception:  # a worker must start even when the database is not there yet
         log.exception("could not look for outdated face templates")
         return
-    if outdated is not None:
+    if outdated:
         celery_app.send_task("idgate.maintenance.reencode_templates")
         log.info("queued the re-encoding of outdated face templates")

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.core.types import new_id
@@ -69,11 +69,16 @@ def _source_image(session: Session, template: FaceTemplate) -> Artifact | None:
     return None
 
 
+def outdated(model_id: str) -> ColumnElement[bool]:
+    """The condition of a selfie template that is not of ``model_id``."""
+    return and_(FaceTemplate.source == "selfie", FaceTemplate.model_version != model_id)
+
+
 def outdated_templates(session: Session, model_id: str, limit: int, skip: set[str]) -> list[str]:
     """Ids of selfie templates of another model, oldest first."""
     query = (
         select(FaceTemplate.id)
-        .where(FaceTemplate.source == "selfie", FaceTemplate.model_version != model_id)
+        .where(outdated(model_id))
         .order_by(FaceTemplate.created_at, FaceTemplate.id)
     )
     if skip:
@@ -139,8 +144,13 @@ def reencode_templates(
             session.commit()
         batches += 1
     with session_factory() as session:
-        report.remaining = len(
-            outdated_templates(session, models.template_model_id, 1_000_000, set())
+        report.remaining = (
+            session.scalar(
+                select(func.count())
+                .select_from(FaceTemplate)
+                .where(outdated(models.template_model_id))
+            )
+            or 0
         )
     report.skipped_ids = sorted(skip)
     log.info("template re-encoding: %s", report.to_json())
