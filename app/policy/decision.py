@@ -210,22 +210,17 @@ def _codes_of(check: CheckResult, policy: Policy) -> list[str]:
         distance = check.details.get("distance")
         model_id = check.details.get("template_model_id")
         bands = policy.face_bands_for(model_id) if isinstance(model_id, str) else None
-        if (
-            bands is None
-            and isinstance(distance, int | float)
-            and "face_model_not_calibrated" not in codes
-        ):
-            codes.append("face_model_not_calibrated")
-        if (
-            bands is not None
-            and isinstance(distance, int | float)
-            and not isinstance(distance, bool)
-        ):
-            band = bands.band(float(distance))
-            if band == "review":
-                codes.append("face_match_uncertain")
-            elif band == "mismatch":
-                codes.append("face_mismatch")
+        if isinstance(distance, int | float):
+            if bands is None:
+                # a distance nobody calibrated thresholds for cannot count as a match
+                if "face_model_not_calibrated" not in codes:
+                    codes.append("face_model_not_calibrated")
+            elif not isinstance(distance, bool):
+                band = bands.band(float(distance))
+                if band == "review":
+                    codes.append("face_match_uncertain")
+                elif band == "mismatch":
+                    codes.append("face_mismatch")
     ocr_confidence = check.details.get("ocr_confidence")
     if (
         isinstance(ocr_confidence, int | float)
