@@ -76,7 +76,7 @@ def _jpeg(rgb: Any, quality: int = 92) -> bytes:
     return buffer.getvalue()
 
 
-def _portrait_crop(frame: Any, size: tuple[int, int]) -> Any:
+def portrait_crop(frame: Any, size: tuple[int, int]) -> Any:
     """A passport-style crop around the single face of ``frame``, resized to (w, h)."""
     import cv2
 
@@ -125,7 +125,7 @@ def sample_passport(portrait_frame: Any, seed: int) -> bytes:
     page, truth = render_document(spec, rng)
     x0, y0, x1, y1 = truth.portrait_box
     page = page.copy()
-    page[y0:y1, x0:x1] = _portrait_crop(portrait_frame, (x1 - x0, y1 - y0))
+    page[y0:y1, x0:x1] = portrait_crop(portrait_frame, (x1 - x0, y1 - y0))
     return _jpeg(page, quality=95)
 
 

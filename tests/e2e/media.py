@@ -188,33 +188,13 @@ OBAMA = Person("obama", "obama", "obama.jpg", "obama2.jpg")
 KIT = Person("kit", "kit_harington", "john1.jpeg", "john2.jpeg")
 
 
-def _face_crop(frame_rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """A passport-style crop of the single face in ``frame_rgb``, resized to ``size`` (w, h)."""
-    from app.vision.faces.models import load_face_models
-
-    detections = load_face_models().detector(frame_rgb, 1)
-    if len(detections) != 1:
-        raise RuntimeError(f"expected one face in the portrait frame, got {len(detections)}")
-    d = detections[0]
-    out_w, out_h = size
-    face_h = d.bottom() - d.top()
-    crop_h = face_h * 2.1
-    crop_w = crop_h * out_w / out_h
-    cx, cy = (d.left() + d.right()) / 2, (d.top() + d.bottom()) / 2 - 0.12 * face_h
-    x0, y0 = round(cx - crop_w / 2), round(cy - crop_h / 2)
-    x1, y1 = round(cx + crop_w / 2), round(cy + crop_h / 2)
-    pad = max(0, -x0, -y0, x1 - frame_rgb.shape[1], y1 - frame_rgb.shape[0])
-    padded = cv2.copyMakeBorder(frame_rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    crop = padded[y0 + pad : y1 + pad, x0 + pad : x1 + pad]
-    return cv2.resize(crop, (out_w, out_h), interpolation=cv2.INTER_AREA)
-
-
 def render_passport(
     person: Person, video_dir: Path, seed: int
 ) -> tuple[np.ndarray, tuple[str, ...]]:
     """A synthetic, valid, unexpired TD3 passport (RGB) of ``person`` and its MRZ lines.
 
     Different seeds give different document numbers (use distinct seeds per person)."""
+    from app.demo import portrait_crop  # the demo's passport uses the same crop
     from benchmarks.synth.documents import random_spec, render_document
 
     rng = np.random.default_rng(seed)
@@ -241,7 +221,7 @@ def render_passport(
         frame = cv2.cvtColor(frames[int(PORTRAIT_FRAME_S * fps)], cv2.COLOR_BGR2RGB)
         x0, y0, x1, y1 = truth.portrait_box
         page = page.copy()
-        page[y0:y1, x0:x1] = _face_crop(frame, (x1 - x0, y1 - y0))
+        page[y0:y1, x0:x1] = portrait_crop(frame, (x1 - x0, y1 - y0))
     return page, tuple(truth.mrz_lines)
 
 
